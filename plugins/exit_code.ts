@@ -1,0 +1,20 @@
+/**
+ * Report chosen exit codes as success, like tini's `-e CODE`.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../mod.ts";
+import type { Plugin } from "../mod.ts";
+
+/** The plugin behind `-e/--remap-exit`: each listed code becomes 0. */
+export function remapExitPlugin(codes: readonly number[]): Plugin {
+  const expected = new Set(codes);
+  return definePlugin({
+    name: "remap-exit",
+    order: "post",
+    onChildExit(exit) {
+      if (expected.has(exit.exitCode)) return { exitCode: 0 };
+    },
+  });
+}

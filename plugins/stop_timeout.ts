@@ -1,0 +1,42 @@
+/**
+ * Finish before the runtime's own SIGKILL: once the stop signal was forwarded,
+ * give the child a deadline, then SIGKILL its group and everything else left.
+ *
+ * @module
+ */
+
+import { definePlugin } from "../mod.ts";
+import type { Plugin, SignalName } from "../mod.ts";
+
+/** Options of {@link stopTimeoutPlugin}. */
+export interface StopTimeoutOptions {
+  /** Time after the stop signal was forwarded. */
+  timeoutMs: number;
+  /** The received signal that starts a stop (SIGTERM as `docker stop` sends). */
+  stopSignal: SignalName;
+}
+
+/** The plugin behind `--stop-timeout`. */
+export function stopTimeoutPlugin(options: StopTimeoutOptions): Plugin {
+  let armed = false;
+  return definePlugin({
+    name: "stop-timeout",
+    order: "post",
+    afterSignal(event, decision, delivered, ctx) {
+      if (armed || !delivered || event.signal !== options.stopSignal) return;
+      armed = true;
+      ctx.log.info(`Stop timeout armed: SIGKILL in ${options.timeoutMs} ms`, {
+        event: "stop.armed",
+        forwarded: decision.signal,
+        timeoutMs: options.timeoutMs,
+      });
+      setTimeout(() => {
+        ctx.log.warn(`Stop timeout of ${options.timeoutMs} ms passed; sending SIGKILL`, {
+          event: "stop.timeout",
+        });
+        ctx.kill("SIGKILL", "group");
+        ctx.kill("SIGKILL", "all");
+      }, options.timeoutMs);
+    },
+  });
+}

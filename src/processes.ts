@@ -1,0 +1,55 @@
+/**
+ * Signalling "everything denit is responsible for": as PID 1 that is every
+ * other process in the namespace (`kill(-1, …)`); as a subreaper it is every
+ * descendant, found by walking /proc.
+ *
+ * @module
+ */
+
+import type { Libc } from "./ffi/libc.ts";
+
+/** Pids of every live descendant of `root`, from /proc (empty when /proc is unreadable). */
+export function descendantsOf(root: number): number[] {
+  const parents = new Map<number, number>();
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^[0-9]+$/.test(entry.name)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+        // The command name may hold spaces and parentheses: fields start after the last ")".
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        parents.set(Number(entry.name), Number(fields[1]));
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+/** Send `signo` to every process denit is responsible for. Returns how many were signalled. */
+export function signalEveryone(libc: Libc, signo: number): number {
+  const self = libc.pid();
+  if (self === 1) {
+    // As PID 1, kill(-1) reaches every process of the namespace but denit itself.
+    return libc.kill(-1, signo) === 0 ? 1 : 0;
+  }
+  let count = 0;
+  for (const pid of descendantsOf(self)) {
+    if (libc.kill(pid, signo) === 0) count++;
+  }
+  return count;
+}

@@ -1,0 +1,141 @@
+/**
+ * Where signals come from. Deno's own signal listeners are unsafe for PID 1
+ * (a SIGTERM with no listener crashes Deno as PID 1, SIGUSR1 opens a debugger,
+ * real-time signals cannot be listened to), so denit never lets a Deno thread
+ * handle a signal:
+ *
+ * 1. Stage one blocks every collected signal in its thread and re-executes
+ *    itself with a marker in the environment. A signal mask survives execve,
+ *    and every thread the new Deno creates inherits it.
+ * 2. Stage two removes the marker (so the child never sees it) and reads
+ *    signals from a signalfd, one pending read at a time, in kernel order and
+ *    with the sender's pid.
+ *
+ * If re-executing is impossible, denit falls back to Deno's listeners with a
+ * warning; SIGUSR1 and real-time signals are then not forwarded.
+ *
+ * @module
+ */
+
+import type { Libc, SignalInfo } from "./ffi/libc.ts";
+import { collectedSignals, signalNumber, STANDARD_SIGNALS } from "./signals.ts";
+import type { SignalName } from "./signals.ts";
+import { describeError } from "./errors.ts";
+
+/** Environment variable that tells the second stage it is one. Never reaches the child. */
+export const REEXEC_MARKER = "DENIT_REEXEC";
+
+/** Set by users (or tests) to skip the re-exec and use Deno's listeners. */
+export const SIGNAL_MODE_VARIABLE = "DENIT_SIGNAL_MODE";
+
+/** A stream of signal batches. */
+export interface SignalSource {
+  readonly mode: "signalfd" | "listeners";
+  /** Resolves with the next signals, in the order the kernel hands them over. */
+  next(): Promise<SignalInfo[]>;
+}
+
+/** Whether this process is the re-executed second stage (and forget the marker if so). */
+export function isSecondStage(): boolean {
+  const marker = Deno.env.get(REEXEC_MARKER);
+  if (marker === undefined) return false;
+  // The marker carries our pid (execve keeps it), so a stale variable inherited from an
+  // outer denit is recognised and ignored.
+  Deno.env.delete(REEXEC_MARKER);
+  return marker === String(Deno.pid);
+}
+
+/** Block every signal denit collects, in the calling (main) thread. */
+export function blockCollectedSignals(libc: Libc): void {
+  libc.blockSignals(collectedSignals());
+}
+
+function ownCommandLine(): string[] {
+  const raw = Deno.readTextFileSync("/proc/self/cmdline");
+  const argv = raw.split("\0");
+  if (argv.at(-1) === "") argv.pop();
+  if (argv.length === 0) throw new Error("/proc/self/cmdline is empty");
+  return argv;
+}
+
+/**
+ * Re-execute this process with the same runtime and arguments. Returns only
+ * when that is impossible, with the reason.
+ */
+export function reexecSelf(libc: Libc): string {
+  if (Deno.env.get(SIGNAL_MODE_VARIABLE) === "listeners") {
+    return `${SIGNAL_MODE_VARIABLE}=listeners`;
+  }
+  let argv: string[];
+  let path: string;
+  try {
+    argv = ownCommandLine();
+    path = Deno.execPath();
+  } catch (error) {
+    return `cannot read own command line: ${describeError(error)}`;
+  }
+  const env = Deno.env.toObject();
+  env[REEXEC_MARKER] = String(Deno.pid);
+  const errno = libc.execve(path, argv, env);
+  return `execve ${path} failed: ${libc.describeErrno(errno)}`;
+}
+
+/** Reads the signalfd of the second stage. */
+export function openSignalFdSource(libc: Libc): SignalSource {
+  const fd = libc.openSignalFd(collectedSignals());
+  return { mode: "signalfd", next: () => libc.readSignalFd(fd) };
+}
+
+/**
+ * Signals Deno lets us listen to, minus SIGUSR1 (Deno 2.9.2+ opens a debugger on
+ * it whatever we do) and the fault and unblockable signals.
+ */
+const LISTENABLE: readonly SignalName[] = STANDARD_SIGNALS.filter((name) =>
+  ![
+    "SIGUSR1",
+    "SIGKILL",
+    "SIGSTOP",
+    "SIGILL",
+    "SIGFPE",
+    "SIGSEGV",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGSYS",
+  ].includes(name)
+);
+
+/**
+ * The fallback: Deno's signal listeners. Listeners for SIGTERM, SIGINT and
+ * SIGHUP are registered for the life of the process (without them Deno as
+ * PID 1 crashes on those signals). Undo the stage-one mask first.
+ */
+export function openListenerSource(libc: Libc): SignalSource {
+  libc.setSignalMask([]);
+  const queue: SignalInfo[] = [];
+  let wake: (() => void) | null = null;
+  for (const name of LISTENABLE) {
+    const signo = signalNumber(name);
+    try {
+      // The documented fallback; the only listener in denit.
+      Deno.addSignalListener(name as Deno.Signal, () => {
+        queue.push({ signo, pid: 0, uid: 0, code: 0 });
+        wake?.();
+      });
+    } catch {
+      // Deno refuses a few names on some platforms; they stay unforwarded.
+    }
+  }
+  // Listeners do not keep Deno's event loop alive; a far-off interval does (one wake-up in 24 days).
+  setInterval(() => {}, 2 ** 31 - 1);
+  return {
+    mode: "listeners",
+    async next() {
+      while (queue.length === 0) {
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = null;
+      }
+      return queue.splice(0);
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * Shared test helpers: start real denit processes (as PID 1 of a new PID
+ * namespace or not), build C fixtures, read output line by line, and poll with
+ * a deadline. Tests start Deno with `Deno.execPath()`, never from PATH.
+ *
+ * @module
+ */
+
+export const DENO = Deno.execPath();
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+export const MOD = `${ROOT}/mod.ts`;
+const BUILD = `${ROOT}/tests/.build`;
+
+/** argv that runs denit with `args` under the pinned Deno. */
+export function denitArgv(args: readonly string[]): string[] {
+  return [DENO, "run", "-A", "--no-lock", MOD, ...args];
+}
+
+/** argv that makes `argv` PID 1 of a new PID namespace (killed with its parent). */
+export function asPid1(argv: readonly string[]): string[] {
+  return ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", ...argv];
+}
+
+/** Compile `tests/fixtures/<name>.c` (once per content) and return the binary's path. */
+export async function fixture(name: string, extraFlags: string[] = []): Promise<string> {
+  const source = `${ROOT}/tests/fixtures/${name}.c`;
+  const text = await Deno.readTextFile(source);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text + extraFlags.join(" "))),
+  );
+  const tag = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+  const binary = `${BUILD}/${name}-${tag}`;
+  try {
+    await Deno.stat(binary);
+    return binary;
+  } catch {
+    // not built yet
+  }
+  await Deno.mkdir(BUILD, { recursive: true });
+  const temporary = `${binary}.${crypto.randomUUID()}`;
+  const gcc = await new Deno.Command("gcc", {
+    args: ["-O2", "-Wall", "-o", temporary, source, ...extraFlags],
+    stderr: "piped",
+  }).output();
+  if (!gcc.success) throw new Error(`gcc ${name}: ${new TextDecoder().decode(gcc.stderr)}`);
+  await Deno.rename(temporary, binary); // atomic: parallel test files may race here
+  return binary;
+}
+
+/** Poll `check` until it returns a truthy value; throw after `timeoutMs` (a hang guard). */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Collects a stream's text and lets tests wait for lines. */
+export class Output {
+  text = "";
+  #done: Promise<void>;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#done = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) this.text += decoder.decode(chunk, { stream: true });
+    })();
+  }
+
+  get lines(): string[] {
+    return this.text.split("\n").filter((line) => line !== "");
+  }
+
+  /** Wait until a line matches; returns it. */
+  waitForLine(match: RegExp | string, timeoutMs = 10_000): Promise<string> {
+    const test = (line: string) => typeof match === "string" ? line === match : match.test(line);
+    return waitFor(() => this.lines.find(test), `a line matching ${match}`, timeoutMs);
+  }
+
+  /** Resolves when the stream has ended. */
+  closed(): Promise<void> {
+    return this.#done;
+  }
+}
+
+/** Options of {@link startDenit}. */
+export interface StartOptions {
+  /** Run denit as PID 1 of a new PID namespace (default true). */
+  pid1?: boolean;
+  env?: Record<string, string>;
+  /** Replace the whole environment instead of adding to it. */
+  clearEnv?: boolean;
+  cwd?: string;
+  stdin?: "null" | "piped";
+}
+
+/** A running denit. */
+export class DenitProcess {
+  readonly process: Deno.ChildProcess;
+  readonly stdout: Output;
+  readonly stderr: Output;
+  readonly pid1: boolean;
+
+  constructor(process: Deno.ChildProcess, pid1: boolean) {
+    this.process = process;
+    this.pid1 = pid1;
+    this.stdout = new Output(process.stdout);
+    this.stderr = new Output(process.stderr);
+  }
+
+  /** denit's pid as seen from here (the child of `unshare` when it is PID 1). */
+  denitPid(): Promise<number> {
+    if (!this.pid1) return Promise.resolve(this.process.pid);
+    const parent = this.process.pid;
+    return waitFor(() => {
+      try {
+        const children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
+        return children === "" ? 0 : Number(children.split(" ")[0]);
+      } catch {
+        return 0;
+      }
+    }, "denit to start under unshare");
+  }
+
+  /** Send a signal to denit itself. */
+  async signal(signal: Deno.Signal | number): Promise<void> {
+    const pid = await this.denitPid();
+    if (typeof signal === "number") {
+      const kill = await new Deno.Command("kill", { args: [`-${signal}`, String(pid)] }).output();
+      if (!kill.success) throw new Error(`kill -${signal} ${pid} failed`);
+    } else {
+      Deno.kill(pid, signal);
+    }
+  }
+
+  /** Wait for the exit; kills everything and throws after `timeoutMs`. */
+  async exit(timeoutMs = 20_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.kill();
+        reject(new Error(`denit did not exit within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      const status = await Promise.race([this.process.status, timeout]);
+      await Promise.all([this.stdout.closed(), this.stderr.closed()]);
+      return { code: status.code, stdout: this.stdout.text, stderr: this.stderr.text };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILL denit (and so its namespace when it is PID 1). Safe to call twice. */
+  kill(): void {
+    try {
+      this.process.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill();
+    await this.process.status;
+    await Promise.all([this.stdout.closed(), this.stderr.closed()]);
+  }
+}
+
+/** Start denit with `args`. Use with `await using` so it never outlives the test. */
+export function startDenit(args: readonly string[], options: StartOptions = {}): DenitProcess {
+  const pid1 = options.pid1 ?? true;
+  const argv = pid1 ? asPid1(denitArgv(args)) : denitArgv(args);
+  const process = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    stdin: options.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.clearEnv ? { clearEnv: true } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  }).spawn();
+  return new DenitProcess(process, pid1);
+}
+
+/** Run denit to the end and return its code and output. */
+export async function runDenit(
+  args: readonly string[],
+  options: StartOptions & { timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const denit = startDenit(args, options);
+  return await denit.exit(options.timeoutMs);
+}
+
+/** `/proc/<pid>/status` fields as a map. */
+export function procStatus(pid: number): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/status`).split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
+}
