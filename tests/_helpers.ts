@@ -8,7 +8,8 @@
 
 export const DENO = Deno.execPath();
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-export const MOD = `${ROOT}/mod.ts`;
+/** The denit under test; DENIT_MOD points tests at another copy (a deliberately broken build). */
+export const MOD = Deno.env.get("DENIT_MOD") ?? `${ROOT}/mod.ts`;
 const BUILD = `${ROOT}/tests/.build`;
 
 /** argv that runs denit with `args` under the pinned Deno. */
