@@ -53,6 +53,7 @@ export class Supervisor {
   #child: StartedProcess | null = null;
   #childExited = false;
   #childHasOwnGroup = false;
+  /** The child's working directory; helpers start there too (denit itself moves to /). */
   #childCwd: string | undefined;
   #defaultTarget: SignalTarget = "child";
   #selfPid: number;
@@ -98,14 +99,15 @@ export class Supervisor {
       env: Deno.env.toObject(),
       cwd: cwd ?? "",
     });
-    this.#childCwd = launch.cwd !== "" && launch.cwd !== cwd ? launch.cwd : undefined;
+    this.#childCwd = launch.cwd === "" ? cwd : launch.cwd;
 
     const { isolation, ttyPath } = this.#chooseIsolation();
     this.#child = this.#spawner.start(
       {
         argv: launch.argv,
         env: launch.env,
-        ...(this.#childCwd === undefined ? {} : { cwd: this.#childCwd }),
+        // Inherited as it is unless a plugin changed it (a removed cwd stays usable that way).
+        ...(launch.cwd === "" || launch.cwd === cwd ? {} : { cwd: launch.cwd }),
       },
       isolation,
       ttyPath,

@@ -395,9 +395,9 @@ export function openLibc(): Libc {
     for (;;) {
       const bytes = Number(await c.read(fd, signalBuffer, BigInt(signalBuffer.byteLength)));
       if (bytes < 0) {
-        // errno belongs to another thread for nonblocking calls; a signalfd read only
-        // fails with EINTR (retry) or a broken fd, which we report generically.
-        continue;
+        // errno lives on the blocking-pool thread that made the call, out of reach. With
+        // every signal blocked in every thread, EINTR cannot happen: the fd is broken.
+        throw new Error(`Cannot read signalfd ${fd}`);
       }
       const infos: SignalInfo[] = [];
       for (let offset = 0; offset + SIGNALFD_SIGINFO_BYTES <= bytes;) {
