@@ -137,7 +137,8 @@ export class Supervisor {
   /** Where the child goes, and who gets its signals by default. */
   #chooseIsolation(): { isolation: SpawnIsolation; ttyPath?: string } {
     const { compat, singleChild, processGroup } = this.#config;
-    const controllingTty = this.#libc.foregroundGroup(0) !== null;
+    // isTerminal() first: asking the kernel needs the ioctl binding, which costs start-up time.
+    const controllingTty = Deno.stdin.isTerminal() && this.#libc.foregroundGroup(0) !== null;
     if (compat === "dumb-init") {
       if (singleChild) return this.#isolate("none", "child");
       if (controllingTty) {

@@ -34,7 +34,32 @@ import {
 } from "./constants.ts";
 import { DenitError, ErrnoError } from "../errors.ts";
 
-const SYMBOLS = {
+/** Stage one needs only these: block signals, re-execute, report errors. */
+const BOOT_SYMBOLS = {
+  sigprocmask: {
+    parameters: [
+      "i32", // int how
+      "buffer", // const sigset_t *restrict set
+      "buffer", // sigset_t *restrict oldset
+    ],
+    result: "i32",
+  },
+  execve: {
+    parameters: [
+      "buffer", // const char *pathname
+      "buffer", // char *const argv[]
+      "buffer", // char *const envp[]
+    ],
+    result: "i32",
+  },
+  getpid: { parameters: [], result: "i32" /* pid_t */ },
+  __errno_location: { parameters: [], result: "pointer" /* int * */ },
+  strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
+  _exit: { parameters: ["i32" /* int status */], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Spawning, reaping, signalling and the signalfd: bound when first used. */
+const RUN_SYMBOLS = {
   posix_spawnp: {
     parameters: [
       "buffer", // pid_t *restrict pid
@@ -97,14 +122,6 @@ const SYMBOLS = {
     result: "i32", // pid_t
   },
   kill: { parameters: ["i32", /* pid_t pid */ "i32" /* int sig */], result: "i32" },
-  sigprocmask: {
-    parameters: [
-      "i32", // int how
-      "buffer", // const sigset_t *restrict set
-      "buffer", // sigset_t *restrict oldset
-    ],
-    result: "i32",
-  },
   signalfd: {
     parameters: ["i32", /* int fd */ "buffer", /* const sigset_t *mask */ "i32" /* int flags */],
     result: "i32",
@@ -114,14 +131,11 @@ const SYMBOLS = {
     result: "isize", // ssize_t
     nonblocking: true, // one pending read on the blocking pool; the event loop stays free
   },
-  execve: {
-    parameters: [
-      "buffer", // const char *pathname
-      "buffer", // char *const argv[]
-      "buffer", // char *const envp[]
-    ],
-    result: "i32",
-  },
+  close: { parameters: ["i32" /* int fd */], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Rarely needed: subreaper, parent-death signal, terminal. Bound when first used. */
+const EXTRA_SYMBOLS = {
   prctl: {
     // int prctl(int option, ...): declared with the four unsigned long arguments the kernel reads
     parameters: ["i32", "u64", "u64", "u64", "u64"],
@@ -133,16 +147,9 @@ const SYMBOLS = {
     result: "i32",
   },
   tcsetpgrp: { parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */], result: "i32" },
-  getpid: { parameters: [], result: "i32" /* pid_t */ },
   getppid: { parameters: [], result: "i32" /* pid_t */ },
   getsid: { parameters: ["i32" /* pid_t pid */], result: "i32" /* pid_t */ },
-  close: { parameters: ["i32" /* int fd */], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" /* int * */ },
-  strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
-  _exit: { parameters: ["i32" /* int status */], result: "void" },
 } as const satisfies Deno.ForeignLibraryInterface;
-
-type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /** One signal read from the signalfd: number, sender and sender's uid. */
 export interface SignalInfo {
@@ -290,11 +297,18 @@ function libraryCandidates(): string[] {
   return override ? [override] : defaults;
 }
 
-function openLibrary(): Symbols {
+/**
+ * Find the C library: the first candidate that loads with `symbols`. Binding a
+ * symbol costs a fraction of a millisecond, so each group is bound only when
+ * first used and stage one binds almost nothing.
+ */
+function findLibrary<S extends Deno.ForeignLibraryInterface>(
+  symbols: S,
+): { path: string; symbols: Deno.DynamicLibrary<S>["symbols"] } {
   const tried: string[] = [];
   for (const path of libraryCandidates()) {
     try {
-      return Deno.dlopen(path, SYMBOLS).symbols;
+      return { path, symbols: Deno.dlopen(path, symbols).symbols };
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) {
         throw new DenitError("Cannot load libc: denit needs --allow-ffi (run it with -A)");
@@ -307,9 +321,21 @@ function openLibrary(): Symbols {
   );
 }
 
+/** Bind `symbols` from the library found at start-up, on first call. */
+function lazily<S extends Deno.ForeignLibraryInterface>(
+  path: string,
+  symbols: S,
+): () => Deno.DynamicLibrary<S>["symbols"] {
+  let bound: Deno.DynamicLibrary<S>["symbols"] | null = null;
+  return () => bound ??= Deno.dlopen(path, symbols).symbols;
+}
+
 /** Binds libc and returns the facade. Throws {@link DenitError} when no libc loads. */
 export function openLibc(): Libc {
-  const c = openLibrary();
+  const library = findLibrary(BOOT_SYMBOLS);
+  const c = library.symbols;
+  const run = lazily(library.path, RUN_SYMBOLS);
+  const extra = lazily(library.path, EXTRA_SYMBOLS);
 
   function errno(): number {
     const location = c.__errno_location();
@@ -326,6 +352,7 @@ export function openLibc(): Libc {
   }
 
   function spawn(request: SpawnRequest): number {
+    const r = run();
     const attr = new Uint8Array(SPAWNATTR_BYTES);
     const actions = new Uint8Array(FILE_ACTIONS_BYTES);
     const defaults = sigset(ALL_SIGNALS);
@@ -336,12 +363,12 @@ export function openLibc(): Libc {
     const cwd = request.cwd === undefined ? null : cString(request.cwd);
     const tty = request.ttyPath === undefined ? null : cString(request.ttyPath);
     const pid = new Int32Array(1);
-    c.posix_spawnattr_init(attr);
-    c.posix_spawn_file_actions_init(actions);
+    r.posix_spawnattr_init(attr);
+    r.posix_spawn_file_actions_init(actions);
     try {
       let flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-      c.posix_spawnattr_setsigdefault(attr, defaults);
-      c.posix_spawnattr_setsigmask(attr, emptyMask);
+      r.posix_spawnattr_setsigdefault(attr, defaults);
+      r.posix_spawnattr_setsigmask(attr, emptyMask);
       switch (request.isolation) {
         case "session":
           flags |= POSIX_SPAWN_SETSID;
@@ -350,37 +377,37 @@ export function openLibc(): Libc {
           flags |= POSIX_SPAWN_SETSID;
           if (tty !== null) {
             // A session leader without a tty acquires the first terminal it opens.
-            c.posix_spawn_file_actions_addopen(actions, 0, tty, O_RDWR, 0);
+            r.posix_spawn_file_actions_addopen(actions, 0, tty, O_RDWR, 0);
           }
           break;
         case "group":
           flags |= POSIX_SPAWN_SETPGROUP;
-          c.posix_spawnattr_setpgroup(attr, 0);
+          r.posix_spawnattr_setpgroup(attr, 0);
           break;
         case "foreground-group":
           flags |= POSIX_SPAWN_SETPGROUP;
-          c.posix_spawnattr_setpgroup(attr, 0);
-          if (c.posix_spawn_file_actions_addtcsetpgrp_np === null) {
+          r.posix_spawnattr_setpgroup(attr, 0);
+          if (r.posix_spawn_file_actions_addtcsetpgrp_np === null) {
             throw new DenitError("Cannot hand the terminal to the child: glibc 2.35+ is needed");
           }
-          c.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
+          r.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
           break;
         case "none":
           break;
       }
       if (cwd !== null) {
-        if (c.posix_spawn_file_actions_addchdir_np === null) {
+        if (r.posix_spawn_file_actions_addchdir_np === null) {
           throw new DenitError("Cannot set the child's working directory: glibc 2.29+ is needed");
         }
-        c.posix_spawn_file_actions_addchdir_np(actions, cwd);
+        r.posix_spawn_file_actions_addchdir_np(actions, cwd);
       }
-      c.posix_spawnattr_setflags(attr, flags);
-      const rc = c.posix_spawnp(pid, file, actions, attr, argv.array, envp.array);
+      r.posix_spawnattr_setflags(attr, flags);
+      const rc = r.posix_spawnp(pid, file, actions, attr, argv.array, envp.array);
       if (rc !== 0) fail(`Cannot execute "${request.argv[0]}"`, rc);
       return pid[0]!;
     } finally {
-      c.posix_spawn_file_actions_destroy(actions);
-      c.posix_spawnattr_destroy(attr);
+      r.posix_spawn_file_actions_destroy(actions);
+      r.posix_spawnattr_destroy(attr);
       // The pointer arrays' targets must outlive the call; this use keeps them alive.
       void argv.keep.length;
       void envp.keep.length;
@@ -393,7 +420,7 @@ export function openLibc(): Libc {
 
   async function readSignalFd(fd: number): Promise<SignalInfo[]> {
     for (;;) {
-      const bytes = Number(await c.read(fd, signalBuffer, BigInt(signalBuffer.byteLength)));
+      const bytes = Number(await run().read(fd, signalBuffer, BigInt(signalBuffer.byteLength)));
       if (bytes < 0) {
         // errno lives on the blocking-pool thread that made the call, out of reach. With
         // every signal blocked in every thread, EINTR cannot happen: the fd is broken.
@@ -435,7 +462,7 @@ export function openLibc(): Libc {
       return sigsetMembers(old);
     },
     openSignalFd(signals) {
-      const fd = c.signalfd(-1, sigset(signals), SFD_CLOEXEC);
+      const fd = run().signalfd(-1, sigset(signals), SFD_CLOEXEC);
       if (fd < 0) fail("Cannot open a signalfd", errno());
       return fd;
     },
@@ -453,7 +480,7 @@ export function openLibc(): Libc {
     spawn,
     waitAny() {
       for (;;) {
-        const pid = c.waitpid(-1, waitStatus, WNOHANG);
+        const pid = run().waitpid(-1, waitStatus, WNOHANG);
         if (pid > 0) return { kind: "exited", pid, status: waitStatus[0]! };
         if (pid === 0) return { kind: "running" };
         const code = errno();
@@ -463,16 +490,16 @@ export function openLibc(): Libc {
       }
     },
     kill(pid, signo) {
-      return c.kill(pid, signo) === 0 ? 0 : errno();
+      return run().kill(pid, signo) === 0 ? 0 : errno();
     },
     becomeSubreaper() {
-      if (c.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) !== 0) {
+      if (extra().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) !== 0) {
         fail("Cannot become a child subreaper", errno());
       }
     },
     isSubreaper() {
       const flag = new Int32Array(1);
-      const ok = c.prctl(
+      const ok = extra().prctl(
         PR_GET_CHILD_SUBREAPER,
         BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(flag))),
         0n,
@@ -482,25 +509,25 @@ export function openLibc(): Libc {
       return ok && flag[0] !== 0;
     },
     setParentDeathSignal(signo) {
-      if (c.prctl(PR_SET_PDEATHSIG, BigInt(signo), 0n, 0n, 0n) !== 0) {
+      if (extra().prctl(PR_SET_PDEATHSIG, BigInt(signo), 0n, 0n, 0n) !== 0) {
         fail("Cannot set the parent-death signal", errno());
       }
     },
     foregroundGroup(fd) {
       const pgrp = new Int32Array(1);
-      return c.ioctl(fd, BigInt(TIOCGPGRP), pgrp) === 0 ? pgrp[0]! : null;
+      return extra().ioctl(fd, BigInt(TIOCGPGRP), pgrp) === 0 ? pgrp[0]! : null;
     },
     detachTty(fd) {
-      return c.ioctl(fd, BigInt(TIOCNOTTY), new Uint8Array(8)) === 0 ? 0 : errno();
+      return extra().ioctl(fd, BigInt(TIOCNOTTY), new Uint8Array(8)) === 0 ? 0 : errno();
     },
     setForegroundGroup(fd, pgrp) {
-      return c.tcsetpgrp(fd, pgrp) === 0 ? 0 : errno();
+      return extra().tcsetpgrp(fd, pgrp) === 0 ? 0 : errno();
     },
     pid: () => c.getpid(),
-    parentPid: () => c.getppid(),
-    sessionId: () => c.getsid(0),
+    parentPid: () => extra().getppid(),
+    sessionId: () => extra().getsid(0),
     close(fd) {
-      c.close(fd);
+      run().close(fd);
     },
     describeErrno,
     exitNow(code): never {
