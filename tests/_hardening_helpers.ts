@@ -6,7 +6,7 @@
  * @module
  */
 
-import { asPid1, DenitProcess, denitArgv, fixture, ROOT, waitFor } from "./_helpers.ts";
+import { asPid1, denitArgv, DenitProcess, fixture, ROOT, waitFor } from "./_helpers.ts";
 import type { StartOptions } from "./_helpers.ts";
 
 export { ROOT };
@@ -187,4 +187,23 @@ export function spareUid(): number {
 /** `sleep` for tests that must wait past a fixed delay in Deno itself (not a timed assertion). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The fds above 2 this test process would pass to any child (no O_CLOEXEC): whatever
+ * ran `deno test` leaked them to us, so denit inherits them too and must pass them on.
+ */
+export function inheritableFds(): number[] {
+  const fds: number[] = [];
+  for (const entry of Deno.readDirSync("/proc/self/fdinfo")) {
+    const fd = Number(entry.name);
+    if (fd <= 2) continue;
+    try {
+      const flags = /flags:\s*([0-7]+)/.exec(Deno.readTextFileSync(`/proc/self/fdinfo/${fd}`));
+      if (flags && (parseInt(flags[1]!, 8) & 0o2000000) === 0) fds.push(fd);
+    } catch {
+      // the fd used to read the directory itself
+    }
+  }
+  return fds;
 }
