@@ -100,40 +100,52 @@ function bad(message: string): never {
   throw new DenitError(message);
 }
 
+/** A user's value inside a one-line message: escaped (no raw newlines) and cut if huge. */
+export function quote(value: string): string {
+  const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
+  const text = JSON.stringify(shown);
+  return value.length > 200 ? `${text} (${value.length} characters)` : text;
+}
+
 /** Parse `on`-style booleans. tini treats any value, even `0`, as on; denit does not. */
 function parseBoolean(name: string, value: string): boolean {
   const lower = value.trim().toLowerCase();
   if (["", "1", "true", "yes", "on"].includes(lower)) return true;
   if (["0", "false", "no", "off"].includes(lower)) return false;
-  return bad(`Invalid value for ${name}: "${value}" (expected 1/0, true/false, yes/no, on/off)`);
+  return bad(
+    `Invalid value for ${name}: ${quote(value)} (expected 1/0, true/false, yes/no, on/off)`,
+  );
 }
 
 /** Seconds (`2`, `0.5`) or with a unit (`500ms`, `2s`, `1m`) → milliseconds. */
 export function parseDuration(name: string, value: string): number {
   const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?\s*$/.exec(value);
   if (match === null) {
-    return bad(`Invalid duration for ${name}: "${value}" (expected seconds, such as 3 or 0.5s)`);
+    return bad(
+      `Invalid duration for ${name}: ${quote(value)} (expected seconds, such as 3 or 0.5s)`,
+    );
   }
   const amount = Number(match[1]);
   const unit = match[2] ?? "s";
   const ms = unit === "ms" ? amount : unit === "m" ? amount * 60_000 : amount * 1000;
   if (!Number.isFinite(ms) || ms > 86_400_000) {
-    return bad(`Invalid duration for ${name}: "${value}" (at most 24 hours)`);
+    return bad(`Invalid duration for ${name}: ${quote(value)} (at most 24 hours)`);
   }
   return Math.round(ms);
 }
 
 function parseSignalOption(name: string, value: string): number {
   const signo = parseSignal(value);
-  if (signo === null) return bad(`Invalid signal for ${name}: "${value}"`);
+  if (signo === null) return bad(`Invalid signal for ${name}: ${quote(value)}`);
   return signo;
 }
 
 /** `S:R` with names or numbers; `R` may be `0` or `drop`. */
 export function parseRewrite(value: string): [number, number] {
   const parts = value.split(":");
-  const usage =
-    `Invalid rewrite "${value}": expected FROM:TO, such as TERM:QUIT, 15:3 or USR1:drop`;
+  const usage = `Invalid rewrite ${
+    quote(value)
+  }: expected FROM:TO, such as TERM:QUIT, 15:3 or USR1:drop`;
   if (parts.length !== 2) return bad(usage);
   const from = parseSignal(parts[0]!);
   const toText = parts[1]!.trim().toLowerCase();
@@ -142,17 +154,17 @@ export function parseRewrite(value: string): [number, number] {
   return [from, to];
 }
 
-function parseExitCode(value: string): number {
+function parseExitCode(name: string, value: string): number {
   const code = /^\s*[0-9]{1,3}\s*$/.test(value) ? Number(value) : NaN;
   if (!(code >= 0 && code <= 255)) {
-    return bad(`Invalid exit code for -e: "${value}" (expected 0 to 255)`);
+    return bad(`Invalid exit code for ${name}: ${quote(value)} (expected 0 to 255)`);
   }
   return code;
 }
 
 function parseVerbosity(name: string, value: string): number {
   if (!/^\s*[0-9]{1,2}\s*$/.test(value)) {
-    return bad(`Invalid verbosity for ${name}: "${value}" (expected 0 to 4)`);
+    return bad(`Invalid verbosity for ${name}: ${quote(value)} (expected 0 to 4)`);
   }
   return Math.min(4, Number(value));
 }
@@ -246,7 +258,7 @@ const OPTIONS: readonly OptionSpec[] = [
     takesValue: true,
     apply: (c, v, s) => {
       const items = s.startsWith("DENIT_") ? v.split(/[\s,]+/).filter(Boolean) : [v];
-      for (const item of items) c.remapExitCodes.push(parseExitCode(item));
+      for (const item of items) c.remapExitCodes.push(parseExitCode(s, item));
     },
   },
   {
@@ -260,9 +272,9 @@ const OPTIONS: readonly OptionSpec[] = [
     long: "compat",
     env: "DENIT_COMPAT",
     takesValue: true,
-    apply: (c, v) => {
+    apply: (c, v, s) => {
       if (v !== "tini" && v !== "dumb-init" && v !== "denit") {
-        bad(`Invalid value for --compat: "${v}" (expected tini, dumb-init or denit)`);
+        bad(`Invalid value for ${s}: ${quote(v)} (expected tini, dumb-init or denit)`);
       }
       c.compat = v;
     },
@@ -279,7 +291,7 @@ const OPTIONS: readonly OptionSpec[] = [
     takesValue: true,
     apply: (c, v, s) => {
       if (v !== "text" && v !== "json") {
-        bad(`Invalid value for ${s}: "${v}" (expected text or json)`);
+        bad(`Invalid value for ${s}: ${quote(v)} (expected text or json)`);
       }
       c.logFormat = v;
     },
@@ -303,7 +315,7 @@ const OPTIONS: readonly OptionSpec[] = [
     apply: (c, v, s) => {
       for (const item of v.split(/[\s,]+/).filter(Boolean)) {
         if (!PRESETS.includes(item)) {
-          bad(`Invalid value for ${s}: "${item}" (expected ${PRESETS.join(" or ")})`);
+          bad(`Invalid value for ${s}: ${quote(item)} (expected ${PRESETS.join(" or ")})`);
         }
         if (!c.presets.includes(item)) c.presets.push(item);
       }
@@ -402,16 +414,16 @@ export function parseCommandLine(
       const equals = arg.indexOf("=");
       const name = equals < 0 ? arg.slice(2) : arg.slice(2, equals);
       const option = OPTIONS.find((candidate) => candidate.long === name);
-      if (option === undefined) bad(`Unknown option "--${name}" (see denit --help)`);
+      if (option === undefined) bad(`Unknown option ${quote(`--${name}`)} (see denit --help)`);
       if (!option.takesValue) {
-        if (equals >= 0) bad(`Option "--${name}" takes no value`);
+        if (equals >= 0) bad(`Option ${quote(`--${name}`)} takes no value`);
         option.apply(config, "1", `--${name}`);
         continue;
       }
       let value: string | undefined;
       if (equals >= 0) value = arg.slice(equals + 1);
       else value = args[index++];
-      if (value === undefined) bad(`Option "--${name}" needs a value`);
+      if (value === undefined) bad(`Option ${quote(`--${name}`)} needs a value`);
       option.apply(config, value, `--${name}`);
       continue;
     }
@@ -431,7 +443,7 @@ export function parseCommandLine(
         continue;
       }
       const option = findShort(letter);
-      if (option === undefined) bad(`Unknown option "-${letter}" (see denit --help)`);
+      if (option === undefined) bad(`Unknown option ${quote(`-${letter}`)} (see denit --help)`);
       if (!option.takesValue) {
         option.apply(config, "1", `-${letter}`);
         continue;

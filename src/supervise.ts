@@ -67,7 +67,7 @@ async function registerPlugins(config: Config, log: Logger): Promise<PluginHost>
     try {
       host.register(plugin);
     } catch (error) {
-      throw new DenitError(`Cannot use plugin "${path}": ${describeError(error)}`);
+      throw new DenitError(`Cannot use plugin ${JSON.stringify(path)}: ${describeError(error)}`);
     }
   }
   return host;

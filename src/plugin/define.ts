@@ -61,10 +61,16 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
   if (typeof name !== "string" || name.trim() === "") {
     throw new TypeError(`A plugin needs a non-empty string name, not ${show(name)}`);
   }
-  const where = `Plugin "${name}"`;
+  // Names go into one-line log messages: no control characters.
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw new TypeError(`A plugin name must not hold control characters: ${JSON.stringify(name)}`);
+  }
+  const where = `Plugin ${JSON.stringify(name)}`;
   for (const key of Object.keys(plugin)) {
     if (!PLUGIN_KEYS.has(key)) {
-      throw new TypeError(`${where}: unknown hook "${key}" (hooks: ${HOOK_NAMES.join(", ")})`);
+      throw new TypeError(
+        `${where}: unknown hook ${JSON.stringify(key)} (hooks: ${HOOK_NAMES.join(", ")})`,
+      );
     }
   }
   const order = checkOrder(where, plugin["order"]);
@@ -73,7 +79,7 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
   for (const hook of HOOK_NAMES) {
     const spec = plugin[hook];
     if (spec === undefined) continue;
-    const hookWhere = `${where} hook "${hook}"`;
+    const hookWhere = `${where} hook ${JSON.stringify(hook)}`;
     if (typeof spec === "function") {
       hooks.push({
         plugin: name,
@@ -89,7 +95,9 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
     }
     const fields = spec as Record<string, unknown>;
     for (const key of Object.keys(fields)) {
-      if (!HOOK_KEYS.has(key)) throw new TypeError(`${hookWhere}: unknown field "${key}"`);
+      if (!HOOK_KEYS.has(key)) {
+        throw new TypeError(`${hookWhere}: unknown field ${JSON.stringify(key)}`);
+      }
     }
     if (typeof fields["handler"] !== "function") {
       throw new TypeError(

@@ -64,7 +64,9 @@ export class PluginHost {
     const hooks = validatePlugin(candidate);
     const name = (candidate as { name: string }).name;
     if (this.#names.includes(name)) {
-      throw new TypeError(`Plugin "${name}": a plugin with this name is already registered`);
+      throw new TypeError(
+        `Plugin ${JSON.stringify(name)}: a plugin with this name is already registered`,
+      );
     }
     this.#names.push(name);
     for (const entry of hooks) {

@@ -53,7 +53,7 @@ export async function loadPluginFile(path: string, cwd: string): Promise<unknown
   try {
     real = await Deno.realPath(absolute);
   } catch (error) {
-    throw new DenitError(`Cannot load plugin "${path}": ${describeError(error)}`);
+    throw new DenitError(`Cannot load plugin ${JSON.stringify(path)}: ${describeError(error)}`);
   }
   if (Deno.uid() === 0) {
     // Check where the name points and where it really is: a link in a writable
@@ -62,7 +62,9 @@ export async function loadPluginFile(path: string, cwd: string): Promise<unknown
       (absolute === real ? null : unsafeReason(parentOf(absolute)));
     if (reason !== null) {
       throw new DenitError(
-        `Refusing plugin "${path}" while running as root: ${reason} (chmod go-w, chown root)`,
+        `Refusing plugin ${
+          JSON.stringify(path)
+        } while running as root: ${reason} (chmod go-w, chown root)`,
       );
     }
   }
@@ -71,12 +73,14 @@ export async function loadPluginFile(path: string, cwd: string): Promise<unknown
     const url = new URL("file://" + real.split("/").map(encodeURIComponent).join("/"));
     module = await import(url.href);
   } catch (error) {
-    throw new DenitError(`Cannot load plugin "${path}": ${describeError(error)}`);
+    throw new DenitError(`Cannot load plugin ${JSON.stringify(path)}: ${describeError(error)}`);
   }
   const plugin = module["default"] ?? module["plugin"];
   if (plugin === undefined) {
     throw new DenitError(
-      `Cannot load plugin "${path}": it has no default export and no export named "plugin"`,
+      `Cannot load plugin ${
+        JSON.stringify(path)
+      }: it has no default export and no export named "plugin"`,
     );
   }
   return plugin;
