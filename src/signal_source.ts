@@ -106,6 +106,22 @@ const LISTENABLE: readonly SignalName[] = STANDARD_SIGNALS.filter((name) =>
 );
 
 /**
+ * Deno 2.9.2+ installs a SIGUSR1 handler 500 ms after start that opens a V8
+ * inspector on 127.0.0.1:9229. In listener mode nothing blocks SIGUSR1, so
+ * denit puts SIG_IGN back over that handler as soon as it appears (checked
+ * every 20 ms for the first 3 s). A SIGUSR1 in the few milliseconds between
+ * Deno installing its handler and denit replacing it can still open it.
+ */
+function keepInspectorSignalIgnored(libc: Libc): void {
+  const SIGUSR1 = 10;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    libc.ignoreSignal(SIGUSR1);
+    if (performance.now() - started > 3000) clearInterval(timer);
+  }, 20);
+}
+
+/**
  * The fallback: Deno's signal listeners. Listeners for SIGTERM, SIGINT and
  * SIGHUP are registered for the life of the process (without them Deno as
  * PID 1 crashes on those signals). Undo the stage-one mask first.
@@ -128,6 +144,7 @@ export function openListenerSource(libc: Libc): SignalSource {
   }
   // Listeners do not keep Deno's event loop alive; a far-off interval does (one wake-up in 24 days).
   setInterval(() => {}, 2 ** 31 - 1);
+  keepInspectorSignalIgnored(libc);
   return {
     mode: "listeners",
     async next() {

@@ -149,6 +149,10 @@ const EXTRA_SYMBOLS = {
   tcsetpgrp: { parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */], result: "i32" },
   getppid: { parameters: [], result: "i32" /* pid_t */ },
   getsid: { parameters: ["i32" /* pid_t pid */], result: "i32" /* pid_t */ },
+  signal: {
+    parameters: ["i32" /* int signum */, "pointer" /* sighandler_t handler */],
+    result: "pointer", // sighandler_t: the previous handler
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** One signal read from the signalfd: number, sender and sender's uid. */
@@ -234,6 +238,8 @@ export interface Libc {
   parentPid(): number;
   /** `getsid(0)`. */
   sessionId(): number;
+  /** `signal(signo, SIG_IGN)`; returns whether another handler was installed before. */
+  ignoreSignal(signo: number): boolean;
   /** `close(fd)`. */
   close(fd: number): void;
   /** `strerror(errno)`. */
@@ -526,6 +532,11 @@ export function openLibc(): Libc {
     pid: () => c.getpid(),
     parentPid: () => extra().getppid(),
     sessionId: () => extra().getsid(0),
+    ignoreSignal(signo) {
+      const previous = extra().signal(signo, Deno.UnsafePointer.create(1n) /* SIG_IGN */);
+      const value = previous === null ? 0n : BigInt(Deno.UnsafePointer.value(previous));
+      return value !== 1n && value !== 0n; // neither SIG_IGN nor SIG_DFL
+    },
     close(fd) {
       run().close(fd);
     },
