@@ -62,7 +62,7 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
     throw new TypeError(`A plugin needs a non-empty string name, not ${show(name)}`);
   }
   // Names go into one-line log messages: no control characters.
-  if (/[\u0000-\u001f\u007f]/.test(name)) {
+  if ([...name].some((char) => char < " " || char === "\u007f")) {
     throw new TypeError(`A plugin name must not hold control characters: ${JSON.stringify(name)}`);
   }
   const where = `Plugin ${JSON.stringify(name)}`;
