@@ -1,0 +1,65 @@
+/**
+ * The terminal hand-off under a pseudo-terminal (`script` gives the command a
+ * pty as its controlling terminal): the child owns the terminal's foreground
+ * process group, so shells run under denit have job control.
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { asPid1, denitArgv, fixture } from "./_helpers.ts";
+
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Run argv under a fresh pty with `script`; returns what was printed on it. */
+async function underPty(argv: string[]): Promise<string> {
+  const output = await new Deno.Command("script", {
+    args: ["-qec", argv.map(shellQuote).join(" "), "/dev/null"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+  return new TextDecoder().decode(output.stdout).replaceAll("\r", "");
+}
+
+function probeFields(text: string): Record<string, number> {
+  const line = text.split("\n").find((l) => l.startsWith("pid="));
+  ok(line, `no probe output in ${JSON.stringify(text)}`);
+  return Object.fromEntries(
+    line.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k!, Number(v)]),
+  );
+}
+
+Deno.test("with a terminal, the child is its foreground process group (PID 1 and not)", async () => {
+  const probe = await fixture("tty_probe");
+  for (const argv of [asPid1(denitArgv([probe])), denitArgv([probe])]) {
+    const fields = probeFields(await underPty(argv));
+    equal(fields.pgid, fields.pid, "the child leads its own process group");
+    equal(fields.fg, fields.pgid, "the child's group is the terminal's foreground group");
+    equal(fields.ctty, 1);
+  }
+});
+
+Deno.test("--compat tini also hands the terminal to the child's group", async () => {
+  const probe = await fixture("tty_probe");
+  const fields = probeFields(await underPty(asPid1(denitArgv(["--compat", "tini", probe]))));
+  equal(fields.fg, fields.pgid);
+});
+
+Deno.test("--compat dumb-init gives the child its own session that owns the terminal", async () => {
+  const probe = await fixture("tty_probe");
+  // `script` runs the command as a session leader, as a container runtime runs PID 1.
+  const text = await underPty(denitArgv(["--compat", "dumb-init", "-v", probe]));
+  const fields = probeFields(text);
+  equal(fields.sid, fields.pid, "the child leads a new session");
+  equal(fields.fg, fields.pid, "and that session owns the terminal");
+});
+
+Deno.test("an interactive shell under denit has job control", async () => {
+  const text = await underPty(
+    denitArgv(["bash", "--norc", "-ic", "sleep 0.1 & jobs; wait; echo done"]),
+  );
+  match(text, /\[1\]\+?\s+Running\s+sleep 0\.1/);
+  match(text, /^done$/m);
+  ok(!text.includes("no job control"), text);
+});
