@@ -150,7 +150,7 @@ const EXTRA_SYMBOLS = {
   getppid: { parameters: [], result: "i32" /* pid_t */ },
   getsid: { parameters: ["i32" /* pid_t pid */], result: "i32" /* pid_t */ },
   signal: {
-    parameters: ["i32" /* int signum */, "pointer" /* sighandler_t handler */],
+    parameters: ["i32", /* int signum */ "pointer" /* sighandler_t handler */],
     result: "pointer", // sighandler_t: the previous handler
   },
 } as const satisfies Deno.ForeignLibraryInterface;
