@@ -129,7 +129,7 @@ export class Supervisor {
 
     const early = this.#early ?? [];
     this.#early = null;
-    for (const info of early) this.#handle(info);
+    for (const info of early) this.#handleSafely(info);
     const status = await this.#child.exited;
     return await this.#finish(status);
   }
@@ -187,15 +187,18 @@ export class Supervisor {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      for (const info of batch) {
-        try {
-          this.#handle(info);
-        } catch (error) {
-          this.#log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
-            event: "signal.error",
-          });
-        }
-      }
+      for (const info of batch) this.#handleSafely(info);
+    }
+  }
+
+  /** Handle one signal; whatever goes wrong is logged, never thrown: the child is running. */
+  #handleSafely(info: SignalInfo): void {
+    try {
+      this.#handle(info);
+    } catch (error) {
+      this.#log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
+        event: "signal.error",
+      });
     }
   }
 
