@@ -53,6 +53,8 @@ export class PluginHost {
   #hooks = new Map<HookName, RegisteredHook[]>();
   #services: PluginServices | null = null;
   #shutdown = new AbortController();
+  /** One tagged logger per hook registration, made on first use. */
+  #loggers = new Map<RegisteredHook, Logger>();
 
   constructor(log: Logger) {
     this.#log = log;
@@ -109,7 +111,11 @@ export class PluginHost {
 
   #context(entry: RegisteredHook, deadline: AbortController): PluginContext {
     const services = this.#services;
-    const log = this.#log.with({ plugin: entry.plugin, hook: entry.hook });
+    let log = this.#loggers.get(entry);
+    if (log === undefined) {
+      log = this.#log.with({ plugin: entry.plugin, hook: entry.hook });
+      this.#loggers.set(entry, log);
+    }
     const shutdown = this.#shutdown.signal;
     let signal: AbortSignal | null = null;
     const context: PluginContext = {
