@@ -35,10 +35,11 @@ export function decodeWaitStatus(pid: number, status: number): ExitStatus {
 export class Reaper {
   #libc: Libc;
   #waiters = new Map<number, (status: ExitStatus) => void>();
-  #onOrphan: (status: ExitStatus) => void;
+  /** Gets the raw status word: decoding costs time in a storm of 10,000 zombies nobody watches. */
+  #onOrphan: (pid: number, status: number) => void;
   #childrenLeft = true;
 
-  constructor(libc: Libc, onOrphan: (status: ExitStatus) => void) {
+  constructor(libc: Libc, onOrphan: (pid: number, status: number) => void) {
     this.#libc = libc;
     this.#onOrphan = onOrphan;
   }
@@ -71,13 +72,12 @@ export class Reaper {
         return count;
       }
       count++;
-      const status = decodeWaitStatus(result.pid, result.status);
       const waiter = this.#waiters.get(result.pid);
       if (waiter === undefined) {
-        this.#onOrphan(status);
+        this.#onOrphan(result.pid, result.status);
       } else {
         this.#waiters.delete(result.pid);
-        waiter(status);
+        waiter(decodeWaitStatus(result.pid, result.status));
       }
     }
   }

@@ -14,7 +14,7 @@ import type { Logger } from "./log.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
 import { signalEveryone } from "./processes.ts";
-import { Reaper } from "./reaper.ts";
+import { decodeWaitStatus, Reaper } from "./reaper.ts";
 import type { ExitStatus } from "./reaper.ts";
 import type { SignalSource } from "./signal_source.ts";
 import { signalName, signalNumber } from "./signals.ts";
@@ -70,7 +70,7 @@ export class Supervisor {
     this.#host = options.host;
     this.#source = options.source;
     this.#selfPid = options.libc.pid();
-    this.#reaper = new Reaper(options.libc, (status) => this.#onOrphan(status));
+    this.#reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
     this.#spawner = new Spawner(options.libc, this.#reaper);
   }
 
@@ -299,21 +299,15 @@ export class Supervisor {
     }
   }
 
-  #onOrphan(status: ExitStatus): void {
-    if (this.#config.warnOnReap) {
-      this.#log.warn(`Reaped zombie process with pid=${status.pid}`, {
-        event: "zombie.reaped",
-        pid: status.pid,
-        exitCode: status.exitCode,
-      });
-    } else if (this.#log.enabled("debug")) {
-      this.#log.debug(`Reaped zombie process with pid=${status.pid}`, {
-        event: "zombie.reaped",
-        pid: status.pid,
-        exitCode: status.exitCode,
-      });
-    }
-    if (this.#host.has("onOrphanReaped")) this.#host.orphanReaped(status);
+  #onOrphan(pid: number, rawStatus: number): void {
+    const logged = this.#config.warnOnReap || this.#log.enabled("debug");
+    const watched = this.#host.has("onOrphanReaped");
+    if (!logged && !watched) return;
+    const status = decodeWaitStatus(pid, rawStatus);
+    const fields = { event: "zombie.reaped", pid, exitCode: status.exitCode };
+    if (this.#config.warnOnReap) this.#log.warn(`Reaped zombie process with pid=${pid}`, fields);
+    else this.#log.debug(`Reaped zombie process with pid=${pid}`, fields);
+    if (watched) this.#host.orphanReaped(status);
   }
 
   /** Resolves true when no child is left, false after `ms`. */

@@ -26,7 +26,7 @@ Deno.test("Reaper.reap() routes watched pids to waiters and the rest to the orph
     { kind: "exited", pid: 10, status: 5 << 8 },
     { kind: "running" },
   ]);
-  const reaper = new Reaper(libc, (status) => orphans.push(status));
+  const reaper = new Reaper(libc, (pid, status) => orphans.push(decodeWaitStatus(pid, status)));
   const main = reaper.watch(10);
   equal(reaper.reap(), 2);
   equal(reaper.childrenLeft, true);

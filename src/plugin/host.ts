@@ -109,7 +109,7 @@ export class PluginHost {
     this.#shutdown.abort(new DOMException("denit is shutting down", "AbortError"));
   }
 
-  #context(entry: RegisteredHook, deadline: AbortController): PluginContext {
+  #context(entry: RegisteredHook, deadline: () => AbortSignal): PluginContext {
     const services = this.#services;
     let log = this.#loggers.get(entry);
     if (log === undefined) {
@@ -124,7 +124,7 @@ export class PluginHost {
       },
       log,
       get signal() {
-        signal ??= AbortSignal.any([deadline.signal, shutdown]);
+        signal ??= AbortSignal.any([deadline(), shutdown]);
         return signal;
       },
       run(argv, options = {}) {
@@ -150,10 +150,17 @@ export class PluginHost {
     entry: RegisteredHook,
     invoke: (ctx: PluginContext) => T | Promise<T>,
   ): T | undefined | Promise<T | undefined> {
-    const deadline = new AbortController();
+    // Made only when a handler asks for ctx.signal: most calls never do.
+    let deadline: AbortController | null = null;
+    let timedOut = false;
+    const deadlineSignal = () => {
+      deadline ??= new AbortController();
+      if (timedOut) deadline.abort(new DOMException("Hook deadline passed", "TimeoutError"));
+      return deadline.signal;
+    };
     let result: T | Promise<T>;
     try {
-      result = invoke(this.#context(entry, deadline));
+      result = invoke(this.#context(entry, deadlineSignal));
     } catch (error) {
       this.#fail(entry, error);
       return undefined;
@@ -167,7 +174,8 @@ export class PluginHost {
           `Plugin "${entry.plugin}" timed out in ${entry.hook} after ${entry.timeoutMs} ms; skipped`,
           { event: "plugin.timeout", plugin: entry.plugin, hook: entry.hook },
         );
-        deadline.abort(new DOMException("Hook deadline passed", "TimeoutError"));
+        timedOut = true;
+        deadlineSignal();
         resolve(undefined);
       }, entry.timeoutMs);
       Promise.resolve(result).then(
