@@ -1,0 +1,121 @@
+/**
+ * Real php-fpm (Debian's php8.2-fpm) under denit as PID 1, talked to with
+ * cgi-fcgi: --preset php-fpm turns SIGTERM into a graceful stop that lets a
+ * 2-second request finish, and SIGUSR1 reopens the log without killing workers.
+ */
+import { deepEqual, equal, match } from "node:assert/strict";
+import { startDenit, waitFor } from "./_helpers.ts";
+import { freePort, portOpen, tempDir } from "./_e2e_helpers.ts";
+
+const FPM = "/usr/sbin/php-fpm8.2";
+const installed = await Deno.stat(FPM).then(() => Deno.stat("/usr/bin/cgi-fcgi")).then(
+  () => true,
+  () => false,
+);
+
+async function phpFpm(dir: string, args = ["--preset", "php-fpm"]) {
+  const port = freePort();
+  await Deno.writeTextFile(
+    `${dir}/php-fpm.conf`,
+    `[global]
+error_log = ${dir}/fpm.log
+pid = ${dir}/fpm.pid
+process_control_timeout = 10s
+daemonize = no
+
+[www]
+user = root
+group = root
+listen = 127.0.0.1:${port}
+pm = static
+pm.max_children = 2
+`,
+  );
+  // A loop, not sleep(2): a signal to the worker would cut sleep() short.
+  await Deno.writeTextFile(
+    `${dir}/slow.php`,
+    `<?php $end = microtime(true) + 2; while (microtime(true) < $end) usleep(20000); echo "php-done\\n";\n`,
+  );
+  const denit = startDenit([...args, FPM, "-F", "-R", "-y", `${dir}/php-fpm.conf`]);
+  await portOpen(port, "php-fpm");
+  return { denit, port };
+}
+
+function request(dir: string, port: number): Promise<Deno.CommandOutput> {
+  return new Deno.Command("cgi-fcgi", {
+    args: ["-bind", "-connect", `127.0.0.1:${port}`],
+    env: { SCRIPT_FILENAME: `${dir}/slow.php`, SCRIPT_NAME: "/slow.php", REQUEST_METHOD: "GET" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+}
+
+/** Host pids of php-fpm's workers: children of the master (denit's child). */
+async function workers(denitPid: number): Promise<number[]> {
+  const master = Number(
+    (await Deno.readTextFile(`/proc/${denitPid}/task/${denitPid}/children`)).trim().split(" ")[0],
+  );
+  const text = (await Deno.readTextFile(`/proc/${master}/task/${master}/children`)).trim();
+  return text === "" ? [] : text.split(" ").map(Number).sort();
+}
+
+Deno.test({
+  name: "php-fpm --preset php-fpm: SIGTERM lets a 2 s request finish, then denit exits 0",
+  ignore: !installed,
+  async fn() {
+    await using dir = await tempDir("denit-fpm-");
+    const { denit, port } = await phpFpm(dir.path);
+    await using _ = denit;
+    const inFlight = request(dir.path, port);
+    const denitPid = await denit.denitPid();
+    await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the worker pick it up
+    await denit.signal("SIGTERM");
+    const response = await inFlight;
+    match(new TextDecoder().decode(response.stdout), /php-done/);
+    equal((await denit.exit()).code, 0);
+  },
+});
+
+Deno.test({
+  name: "php-fpm without the preset: SIGTERM (immediate stop) cuts the request",
+  ignore: !installed,
+  async fn() {
+    await using dir = await tempDir("denit-fpm-");
+    const { denit, port } = await phpFpm(dir.path, []);
+    await using _ = denit;
+    const inFlight = request(dir.path, port);
+    const denitPid = await denit.denitPid();
+    await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await denit.signal("SIGTERM");
+    const response = await inFlight;
+    equal(new TextDecoder().decode(response.stdout).includes("php-done"), false);
+    await denit.exit();
+  },
+});
+
+Deno.test({
+  name: "php-fpm: SIGUSR1 reopens the log and reaches the master only (no worker dies)",
+  ignore: !installed,
+  async fn() {
+    await using dir = await tempDir("denit-fpm-");
+    const { denit } = await phpFpm(dir.path);
+    await using _ = denit;
+    const denitPid = await denit.denitPid();
+    const before = await waitFor(async () => {
+      const list = await workers(denitPid);
+      return list.length === 2 ? list : null;
+    }, "two workers");
+    await Deno.rename(`${dir.path}/fpm.log`, `${dir.path}/fpm.log.1`);
+    await denit.signal("SIGUSR1");
+    await waitFor(
+      () => Deno.stat(`${dir.path}/fpm.log`).then(() => true, () => false),
+      "a new fpm.log",
+    );
+    deepEqual(await workers(denitPid), before);
+    await denit.signal("SIGTERM");
+    equal((await denit.exit()).code, 0);
+  },
+});
