@@ -1,0 +1,58 @@
+/**
+ * A Node.js HTTP server as denit's child, as PID 1: SIGTERM reaches it and it
+ * exits 0; the orphans its child processes leave are reaped; and one that
+ * ignores SIGTERM is SIGKILLed by --stop-timeout.
+ */
+import { equal } from "node:assert/strict";
+import { ROOT, startDenit, waitFor } from "./_helpers.ts";
+import { freePort, get } from "./_e2e_helpers.ts";
+
+const SERVER = `${ROOT}/tests/fixtures/e2e/node_server.mjs`;
+
+/** Zombie processes among `pid`'s descendants, from /proc. */
+function zombiesUnder(pid: number): number {
+  let count = 0;
+  const walk = (parent: number) => {
+    let children: string;
+    try {
+      children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
+    } catch {
+      return;
+    }
+    for (const child of children.split(" ").filter(Boolean).map(Number)) {
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${child}/stat`);
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) count++;
+      } catch {
+        // gone
+      }
+      walk(child);
+    }
+  };
+  walk(pid);
+  return count;
+}
+
+Deno.test("a Node.js server under denit: SIGTERM reaches it, it exits 0, its orphans are reaped", async () => {
+  const port = freePort();
+  await using denit = startDenit(["node", SERVER], { env: { PORT: String(port) } });
+  await denit.stdout.waitForLine(`ready ${port}`);
+  equal((await get(`http://127.0.0.1:${port}/`)).body, "node-ok\n");
+  const denitPid = await denit.denitPid();
+  // The grandchildren exit after 0.2 s as orphans of denit; none may stay a zombie.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await waitFor(() => zombiesUnder(denitPid) === 0, "no zombie under denit");
+  await denit.signal("SIGTERM");
+  equal((await denit.exit()).code, 0);
+});
+
+Deno.test("a Node.js server that ignores SIGTERM is SIGKILLed after --stop-timeout", async () => {
+  const port = freePort();
+  await using denit = startDenit(["--stop-timeout", "1", "node", SERVER], {
+    env: { PORT: String(port), IGNORE_SIGTERM: "1" },
+  });
+  await denit.stdout.waitForLine(`ready ${port}`);
+  await denit.signal("SIGTERM");
+  const result = await denit.exit(10_000); // well before a runtime's 10 s SIGKILL
+  equal(result.code, 137, result.stderr);
+});
