@@ -46,6 +46,51 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === "function";
 }
 
+/**
+ * The context of one hook call. A class, so that a call costs one small object
+ * (signal storms allocate little); the deadline signal is made only if read.
+ */
+class HookContext implements PluginContext {
+  readonly log: Logger;
+  #services: PluginServices | null;
+  #deadline: () => AbortSignal;
+  #shutdown: AbortSignal;
+  #signal: AbortSignal | null = null;
+
+  constructor(
+    services: PluginServices | null,
+    log: Logger,
+    deadline: () => AbortSignal,
+    shutdown: AbortSignal,
+  ) {
+    this.#services = services;
+    this.log = log;
+    this.#deadline = deadline;
+    this.#shutdown = shutdown;
+  }
+
+  get childPid(): number | null {
+    return this.#services?.childPid() ?? null;
+  }
+
+  get signal(): AbortSignal {
+    this.#signal ??= AbortSignal.any([this.#deadline(), this.#shutdown]);
+    return this.#signal;
+  }
+
+  run(argv: readonly string[], options: RunOptions = {}): Promise<ExitStatus> {
+    if (this.#services === null) return Promise.reject(new Error("Cannot run helpers yet"));
+    return this.#services.run(argv, options, options.signal ?? this.signal);
+  }
+
+  kill(name: SignalName, target: SignalTarget = "child"): boolean {
+    return this.#services?.kill(name, target) ?? false;
+  }
+}
+
+/** Passed where a handler declared no context parameter; never read. */
+const NO_CONTEXT = undefined as unknown as PluginContext;
+
 /** Holds the registered plugins and runs their hooks. */
 export class PluginHost {
   #log: Logger;
@@ -110,32 +155,12 @@ export class PluginHost {
   }
 
   #context(entry: RegisteredHook, deadline: () => AbortSignal): PluginContext {
-    const services = this.#services;
     let log = this.#loggers.get(entry);
     if (log === undefined) {
       log = this.#log.with({ plugin: entry.plugin, hook: entry.hook });
       this.#loggers.set(entry, log);
     }
-    const shutdown = this.#shutdown.signal;
-    let signal: AbortSignal | null = null;
-    const context: PluginContext = {
-      get childPid() {
-        return services?.childPid() ?? null;
-      },
-      log,
-      get signal() {
-        signal ??= AbortSignal.any([deadline(), shutdown]);
-        return signal;
-      },
-      run(argv, options = {}) {
-        if (services === null) return Promise.reject(new Error("Cannot run helpers yet"));
-        return services.run(argv, options, options.signal ?? context.signal);
-      },
-      kill(name, target = "child") {
-        return services?.kill(name, target) ?? false;
-      },
-    };
-    return context;
+    return new HookContext(this.#services, log, deadline, this.#shutdown.signal);
   }
 
   #fail(entry: RegisteredHook, error: unknown): void {
@@ -143,6 +168,21 @@ export class PluginHost {
       `Plugin "${entry.plugin}" failed in ${entry.hook}: ${describeError(error)}; skipped`,
       { event: "plugin.error", plugin: entry.plugin, hook: entry.hook },
     );
+  }
+
+  /** {@link #call} for a handler that takes no context: synchronous results need no set-up. */
+  #callPlain<T>(
+    entry: RegisteredHook,
+    invoke: () => T | Promise<T>,
+  ): T | undefined | Promise<T | undefined> {
+    let result: T | Promise<T>;
+    try {
+      result = invoke();
+    } catch (error) {
+      this.#fail(entry, error);
+      return undefined;
+    }
+    return isThenable(result) ? this.#call(entry, () => result) : result;
   }
 
   /** Call one handler. Returns its value, or a promise of it; undefined when it failed. */
@@ -307,7 +347,10 @@ export class PluginHost {
       const entry = chain[index]!;
       const handler = entry.handler as RegisteredHook<"onSignal">["handler"];
       const current = decision;
-      const verdict = this.#call(entry, (ctx) => handler(event, current, ctx));
+      // A handler that declares no ctx parameter gets none built: signal storms stay cheap.
+      const verdict = handler.length < 3
+        ? this.#callPlain(entry, () => handler(event, current, NO_CONTEXT))
+        : this.#call(entry, (ctx) => handler(event, current, ctx));
       if (isThenable(verdict)) {
         return verdict.then((value) =>
           this.#decideFrom(index + 1, event, this.#apply(entry, event, current, value))
