@@ -1,0 +1,161 @@
+/**
+ * Resource faults and unsafe plugin paths: a spawn that fails with EAGAIN
+ * (RLIMIT_NPROC for an unprivileged user) ends denit with 125 before any child,
+ * a plugin's ctx.run() that cannot spawn rejects while PID 1 keeps running, a
+ * hanging helper is killed at its hook's deadline, and symlinked plugins are
+ * checked where they point and where they stand.
+ */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { denitArgv, fixture, MOD, runDenit } from "./_helpers.ts";
+
+const NOBODY = "65534";
+
+/** Run denit as PID 1, as uid 65534, with at most `nproc` processes for that user. */
+async function withProcessLimit(nproc: number, args: string[], home: string) {
+  const output = await new Deno.Command("unshare", {
+    args: [
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--kill-child",
+      "setpriv",
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      "--clear-groups",
+      "env",
+      `DENO_DIR=${home}`,
+      `HOME=${home}`,
+      "prlimit",
+      `--nproc=${nproc}`,
+      ...denitArgv(args),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+async function nobodyHome(): Promise<string> {
+  const home = await Deno.makeTempDir({ prefix: "denit-nproc-" });
+  await Deno.chown(home, Number(NOBODY), Number(NOBODY));
+  return home;
+}
+
+Deno.test("a spawn that fails with EAGAIN ends denit with 125 and one line, before any child", async () => {
+  const home = await nobodyHome();
+  try {
+    let eagain = 0;
+    for (let nproc = 2; nproc <= 10; nproc++) {
+      const marker = `${home}/child-ran-${nproc}`;
+      const result = await withProcessLimit(nproc, ["touch", marker], home);
+      const ran = await Deno.stat(marker).then(() => true, () => false);
+      if (result.code === 125) {
+        equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+        match(result.stderr, /Cannot execute "touch": EAGAIN/);
+        equal(ran, false, "a child ran although denit reported a spawn failure");
+        eagain++;
+      } else if (result.code === 0) {
+        ok(ran);
+      } else {
+        // Below a few tasks Deno itself cannot start its threads, before any denit code runs.
+        match(result.stderr, /Deno could not start/, `nproc=${nproc}: ${result.stderr}`);
+      }
+    }
+    ok(eagain > 0, "no process limit made the spawn fail with EAGAIN");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a plugin's ctx.run() that cannot spawn rejects, and PID 1 keeps forwarding", async () => {
+  const home = await nobodyHome();
+  try {
+    await Deno.writeTextFile(
+      `${home}/runner.ts`,
+      `import { definePlugin } from "${MOD}";
+export default definePlugin({ name: "runner", onSignal: async (event, _decision, ctx) => {
+  if (event.signal !== "SIGUSR2") return;
+  try { await ctx.run(["true"]); ctx.log.warn("helper ran"); }
+  catch (error) { ctx.log.warn("run rejected: " + error.message); }
+} });
+`,
+    );
+    const printSignals = await fixture("print_signals");
+    await Deno.copyFile(printSignals, `${home}/print_signals`);
+    await Deno.chmod(`${home}/print_signals`, 0o755);
+    // The child sends USR2 to denit (PID 1 inside), then TERM; denit must forward the TERM.
+    const script =
+      `${home}/print_signals 15 & sleep 0.3; kill -USR2 1; sleep 0.3; kill -TERM 1; wait`;
+    let rejected = 0;
+    for (let nproc = 4; nproc <= 12 && rejected === 0; nproc++) {
+      const result = await withProcessLimit(nproc, [
+        "--plugin",
+        `${home}/runner.ts`,
+        "sh",
+        "-c",
+        script,
+      ], home);
+      if (result.stderr.includes("run rejected")) {
+        match(result.stderr, /run rejected: Cannot execute "true": EAGAIN/);
+        equal(result.code, 143, result.stderr); // the TERM was still forwarded: it ended sh
+        rejected++;
+      }
+    }
+    ok(rejected > 0, "no process limit made ctx.run() fail");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a helper that hangs is killed at its hook's deadline and the signal still goes out", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/hang.ts`,
+      `import { definePlugin } from "${MOD}";
+export default definePlugin({ name: "hang", onSignal: { timeoutMs: 300, handler: async (event, _d, ctx) => {
+  if (event.signal !== "SIGUSR2") return;
+  const status = await ctx.run(["sleep", "30"]);
+  ctx.log.warn("helper ended " + status.exitCode);
+} } });
+`,
+    );
+    const script = "trap 'echo usr2' USR2; kill -USR2 1; sleep 2 & wait; sleep 0.2; exit 3";
+    const result = await runDenit(["--plugin", `${dir}/hang.ts`, "sh", "-c", script]);
+    equal(result.code, 3, result.stderr);
+    match(result.stderr, /Plugin "hang" timed out in onSignal after 300 ms/);
+    match(result.stderr, /helper ended 137/);
+    deepEqual(result.stdout.trim().split("\n"), ["usr2"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("as root, symlinked plugins are checked where they point and where they stand", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/plugin.ts`, `export default { name: "linked" };\n`);
+    // A link to a file others can write.
+    await Deno.writeTextFile(`${dir}/open.ts`, `export default { name: "open" };\n`);
+    await Deno.chmod(`${dir}/open.ts`, 0o666);
+    await Deno.symlink(`${dir}/open.ts`, `${dir}/link-to-open.ts`);
+    const toOpen = await runDenit(["--plugin", `${dir}/link-to-open.ts`, "true"]);
+    equal(toOpen.code, 125);
+    match(toOpen.stderr, /Refusing plugin .*open\.ts is writable by others/);
+    // A safe file, linked from a directory others can write (not sticky): the link could be swapped.
+    await Deno.mkdir(`${dir}/shared`);
+    await Deno.chmod(`${dir}/shared`, 0o777);
+    await Deno.symlink(`${dir}/plugin.ts`, `${dir}/shared/plugin.ts`);
+    const fromShared = await runDenit(["--plugin", `${dir}/shared/plugin.ts`, "true"]);
+    equal(fromShared.code, 125);
+    match(fromShared.stderr, /shared is writable by others/);
+    // A writable parent directory of the file itself.
+    await Deno.writeTextFile(`${dir}/shared/direct.ts`, `export default { name: "direct" };\n`);
+    equal((await runDenit(["--plugin", `${dir}/shared/direct.ts`, "true"])).code, 125);
+    // The same file through a safe path is accepted.
+    equal((await runDenit(["--plugin", `${dir}/plugin.ts`, "true"])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
