@@ -54,8 +54,10 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
   }
 }
 
-async function send(sender: string, pid: number, count: number): Promise<void> {
-  const output = await new Deno.Command(sender, { args: [String(pid), String(count)] }).output();
+async function send(sender: string, pid: number, count: number, offset = 1): Promise<void> {
+  const output = await new Deno.Command(sender, {
+    args: [String(pid), String(count), String(offset)],
+  }).output();
   if (!output.success) throw new Error("the sender failed");
 }
 
@@ -98,9 +100,9 @@ try {
   await until(() => output.includes("orphans done"), "the orphans to be made", 600_000);
   // Every orphan reaped: denit's only child left is the main one.
   await until(() => childrenOf(denitPid).length === 1, "the last zombie to be reaped", 60_000);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the last forwards land
   const atEnd = memory(denitPid);
-  Deno.kill(denitPid, "SIGTERM");
+  // The end marker, SIGRTMIN+2, queues behind every SIGRTMIN+1 sent before it.
+  await send(sender, denitPid, 1, 2);
   const status = await denit.status;
   await reading;
   const received = Number(/received (\d+)/.exec(output)?.[1] ?? NaN);

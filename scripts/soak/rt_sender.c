@@ -1,5 +1,6 @@
-/* Soak sender: sends COUNT SIGRTMIN+1 to PID as fast as the kernel takes
- * them (retrying while the real-time queue is full) and prints "sent COUNT". */
+/* Soak sender: sends COUNT SIGRTMIN+OFFSET (OFFSET 1 unless given) to PID as
+ * fast as the kernel takes them (retrying while the real-time queue is full)
+ * and prints "sent COUNT". */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,9 +11,10 @@ int main(int argc, char **argv) {
   if (argc < 3) return 2;
   pid_t pid = (pid_t)atoi(argv[1]);
   long count = atol(argv[2]);
+  int offset = argc > 3 ? atoi(argv[3]) : 1;
   union sigval value = {0};
   for (long i = 0; i < count; i++) {
-    while (sigqueue(pid, SIGRTMIN + 1, value) != 0) {
+    while (sigqueue(pid, SIGRTMIN + offset, value) != 0) {
       if (errno != EAGAIN) { perror("sigqueue"); return 1; }
       usleep(100);
     }

@@ -1,7 +1,10 @@
 /* Soak child: counts SIGRTMIN+1 deliveries (sigwaitinfo, nothing lost in a
  * handler), makes ORPHANS orphans in a helper process (double fork; each
  * grandchild exits at once and is handed to PID 1), says "ready" and
- * "orphans done"; on SIGTERM prints "received N" and exits 42. */
+ * "orphans done"; on SIGRTMIN+2 prints "received N" and exits 42. The end
+ * marker is a real-time signal of a higher number so that the kernel hands it
+ * over only after every SIGRTMIN+1 queued before it (SIGTERM would jump the
+ * queue: lower numbers go first). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +16,7 @@ int main(int argc, char **argv) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGRTMIN + 1);
-  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGRTMIN + 2);
   sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &set, NULL);
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -42,7 +45,7 @@ int main(int argc, char **argv) {
         printf("orphans done\n");
         maker = 0;
       }
-    } else if (signo == SIGTERM) {
+    } else if (signo == SIGRTMIN + 2) {
       printf("received %ld\n", received);
       return 42;
     }
