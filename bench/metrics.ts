@@ -83,7 +83,7 @@ export function forwarding(
   init: Init,
   count: number,
   gapUs: number,
-): Promise<{ latencies: number[]; lost: number }> {
+): Promise<{ latencies: number[]; merged: number; lost: number }> {
   return withStampFile(async (file) => {
     const out = await run(
       ["signals", String(count), String(gapUs), ...init.argv, CHILD, "wait"],
@@ -91,16 +91,19 @@ export function forwarding(
     );
     const sent = valuesOf(out, "sent");
     const got = valuesOf(await Deno.readTextFile(file), "got");
-    // Each delivery answers the oldest send still pending before it; sends it
-    // skipped were merged by the kernel (a standard signal pends only once).
+    // Each delivery answers the oldest send still pending before it; the other
+    // sends it covers were merged (a standard signal pends only once, at the
+    // init or at the child). A send that no delivery follows is lost.
     const latencies: number[] = [];
     let s = 0;
+    let merged = 0;
     for (const delivery of got) {
       if (s >= sent.length || sent[s]! > delivery) continue;
       latencies.push(ms(delivery - sent[s]!));
-      while (s < sent.length && sent[s]! <= delivery) s++;
+      s++;
+      while (s < sent.length && sent[s]! <= delivery) s++, merged++;
     }
-    return { latencies, lost: sent.length - got.length };
+    return { latencies, merged, lost: sent.length - s };
   });
 }
 
