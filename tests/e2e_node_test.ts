@@ -9,9 +9,10 @@ import { freePort, get } from "./_e2e_helpers.ts";
 
 const SERVER = `${ROOT}/tests/fixtures/e2e/node_server.mjs`;
 
-/** Zombie processes among `pid`'s descendants, from /proc. */
-function zombiesUnder(pid: number): number {
-  let count = 0;
+/** `pid`'s descendants, from /proc: how many are zombies and how many are `sleep` (any state). */
+function descendants(pid: number): { zombies: number; sleeps: number } {
+  let zombies = 0;
+  let sleeps = 0;
   const walk = (parent: number) => {
     let children: string;
     try {
@@ -22,7 +23,8 @@ function zombiesUnder(pid: number): number {
     for (const child of children.split(" ").filter(Boolean).map(Number)) {
       try {
         const stat = Deno.readTextFileSync(`/proc/${child}/stat`);
-        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) count++;
+        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) zombies++;
+        if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "sleep") sleeps++;
       } catch {
         // gone
       }
@@ -30,7 +32,7 @@ function zombiesUnder(pid: number): number {
     }
   };
   walk(pid);
-  return count;
+  return { zombies, sleeps };
 }
 
 Deno.test("a Node.js server under denit: SIGTERM reaches it, it exits 0, its orphans are reaped", async () => {
@@ -39,9 +41,12 @@ Deno.test("a Node.js server under denit: SIGTERM reaches it, it exits 0, its orp
   await denit.stdout.waitForLine(`ready ${port}`);
   equal((await get(`http://127.0.0.1:${port}/`)).body, "node-ok\n");
   const denitPid = await denit.denitPid();
-  // The grandchildren exit after 0.2 s as orphans of denit; none may stay a zombie.
-  await new Promise((resolve) => setTimeout(resolve, 400));
-  await waitFor(() => zombiesUnder(denitPid) === 0, "no zombie under denit");
+  // The grandchildren (`sleep 0.2`) exit as orphans of denit: wait until none is left, running
+  // or zombie (a zombie keeps its name), and no zombie at all.
+  await waitFor(() => {
+    const { zombies, sleeps } = descendants(denitPid);
+    return zombies === 0 && sleeps === 0;
+  }, "the orphaned sleeps reaped, no zombie under denit");
   await denit.signal("SIGTERM");
   equal((await denit.exit()).code, 0);
 });
