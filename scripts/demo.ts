@@ -143,7 +143,8 @@ try {
       Deno.readTextFileSync(`/proc/${denit.pid}/task/${denit.pid}/children`).trim().split(" ")[0],
     )
     : denit.pid;
-  say(`SIGTERM to denit (pid ${denitPid} here, PID 1 inside), as \`docker stop\` sends`);
+  const where = pid1 ? `pid ${denitPid} here, PID 1 inside` : `pid ${denitPid}`;
+  say(`SIGTERM to denit (${where}), as \`docker stop\` sends`);
   Deno.kill(denitPid, "SIGTERM");
   await new Promise((resolve) => setTimeout(resolve, 400));
   say(`during the pre-stop, GET / answers ${JSON.stringify((await get("/")).trim())}`);

@@ -8,7 +8,21 @@ import { deepEqual, equal, match } from "node:assert/strict";
 import { buildRootfs } from "../scripts/build_rootfs.ts";
 import { fixture, Output, ROOT, waitFor } from "./_helpers.ts";
 
+/** The static children need glibc's static library (libc6-dev); say so plainly when it is missing. */
+async function assertStaticLibc(): Promise<void> {
+  const output = await new Deno.Command("gcc", {
+    args: ["-print-file-name=libc.a"],
+    stdout: "piped",
+  })
+    .output();
+  const path = new TextDecoder().decode(output.stdout).trim();
+  if (!path.startsWith("/")) {
+    throw new Error("gcc finds no libc.a for the static children: install libc6-dev");
+  }
+}
+
 async function withRootfs(test: (rootfs: string, entrypoint: string[]) => Promise<void>) {
+  await assertStaticLibc();
   const rootfs = await Deno.makeTempDir({ prefix: "denit-rootfs-" });
   const bundleDir = await Deno.makeTempDir({ prefix: "denit-bundle-" });
   try {
