@@ -91,8 +91,9 @@ export async function main(args: readonly string[]): Promise<number> {
       source = openListenerSource(libc);
     }
 
-    // 4. Load plugins, spawn the child and supervise it to the end. Loaded only now, so
-    //    that stage one (and --help) does not pay for modules it never runs.
+    // 4. Load plugins, spawn the child and supervise it to the end. From source, Deno still
+    //    reads and transpiles this module graph at start-up (a literal import() is part of
+    //    the graph), but evaluates it only here; the bundle and the binary pay neither.
     const { supervise } = await import("./supervise.ts");
     return await supervise({ libc, log, config, source });
   } catch (error) {

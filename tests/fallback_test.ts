@@ -33,7 +33,10 @@ Deno.test("in listener mode SIGUSR1 bursts open no debugger on 127.0.0.1:9229", 
   const printSignals = await fixture("print_signals");
   await using denit = startDenit([printSignals, "15"], { env: LISTENERS });
   await denit.stdout.waitForLine(/^ready/);
-  for (let round = 0; round < 10; round++) {
+  // Deno installs its SIGUSR1 handler 500 ms after start and denit replaces it within about
+  // 20 ms (a SIGUSR1 in between can still open the debugger: README, "Limits"). Send after that.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  for (let round = 0; round < 5; round++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let burst = 0; burst < 5; burst++) await denit.signal("SIGUSR1");
   }
