@@ -32,7 +32,7 @@ const plan = quick
     runs: 40,
     signals: 1000,
     gapUs: 1000,
-    reapRuns: 3,
+    reapRuns: 5,
     zombies: 10000,
     windows: [[2, 10], [30, 10]],
   };

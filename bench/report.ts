@@ -12,7 +12,7 @@ import type { Summary } from "./stats.ts";
 export type Results = Record<string, Record<string, number[]>>;
 
 const fmt = (value: number | null, digits = 2) =>
-  value === null || Number.isNaN(value) ? "–" : value.toFixed(digits);
+  value === null || !Number.isFinite(value) ? "–" : value.toFixed(digits);
 
 /** One Markdown table per metric: median, p90, p99 and ratios to tini and the two-stage floor. */
 export function tables(results: Results, units: Record<string, string>): string {
