@@ -6,7 +6,8 @@
  * @module
  */
 
-import { asPid1, denitArgv, DenitProcess, fixture, ROOT, waitFor } from "./_helpers.ts";
+import { fixture, ROOT, startDenit, waitFor } from "./_helpers.ts";
+import type { DenitProcess } from "./_helpers.ts";
 import type { StartOptions } from "./_helpers.ts";
 
 export { ROOT };
@@ -27,17 +28,7 @@ export function startWrapped(
   args: readonly string[],
   options: StartOptions = {},
 ): DenitProcess {
-  const argv = asPid1([...wrapper, ...denitArgv(args)]);
-  const process = new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdin: options.stdin ?? "null",
-    stdout: "piped",
-    stderr: "piped",
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.clearEnv ? { clearEnv: true } : {}),
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-  }).spawn();
-  return new DenitProcess(process, true);
+  return startDenit(args, { ...options, wrapper });
 }
 
 /** Pids of `pid`'s children (every thread's), or [] when it is gone. */

@@ -102,6 +102,8 @@ export interface StartOptions {
   clearEnv?: boolean;
   cwd?: string;
   stdin?: "null" | "piped";
+  /** argv placed before denit's, inside the namespace (setpriv, prlimit, env…). */
+  wrapper?: readonly string[];
 }
 
 /** A running denit. */
@@ -180,7 +182,8 @@ export class DenitProcess {
 /** Start denit with `args`. Use with `await using` so it never outlives the test. */
 export function startDenit(args: readonly string[], options: StartOptions = {}): DenitProcess {
   const pid1 = options.pid1 ?? true;
-  const argv = pid1 ? asPid1(denitArgv(args)) : denitArgv(args);
+  const inner = [...(options.wrapper ?? []), ...denitArgv(args)];
+  const argv = pid1 ? asPid1(inner) : inner;
   const process = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     stdin: options.stdin ?? "null",

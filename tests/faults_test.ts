@@ -6,58 +6,30 @@
  * checked where they point and where they stand.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { denitArgv, fixture, MOD, Output, runDenit } from "./_helpers.ts";
+import { fixture, MOD, runDenit, startDenit } from "./_helpers.ts";
 
 const NOBODY = "65534";
 
-/** Run denit as PID 1, as uid 65534, with at most `nproc` processes for that user. */
-async function withProcessLimit(nproc: number, args: string[], home: string) {
-  const output = await new Deno.Command("unshare", {
-    args: [
-      "--pid",
-      "--fork",
-      "--mount-proc",
-      "--kill-child",
-      "setpriv",
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-      "env",
-      `DENO_DIR=${home}`,
-      `HOME=${home}`,
-      "prlimit",
-      `--nproc=${nproc}`,
-      ...denitArgv(args),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+/** What runs denit as uid 65534 with at most `nproc` processes for that user (inside the PID namespace). */
+function limited(nproc: number, home: string): string[] {
+  return [
+    "setpriv",
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    "--clear-groups",
+    "env",
+    `DENO_DIR=${home}`,
+    `HOME=${home}`,
+    "prlimit",
+    `--nproc=${nproc}`,
+  ];
 }
 
-/** {@link withProcessLimit}, started rather than awaited. */
-function withProcessLimitSpawn(nproc: number, args: string[], home: string): Deno.ChildProcess {
-  return new Deno.Command("unshare", {
-    args: [
-      "--pid",
-      "--fork",
-      "--mount-proc",
-      "--kill-child",
-      "setpriv",
-      `--reuid=${NOBODY}`,
-      `--regid=${NOBODY}`,
-      "--clear-groups",
-      "env",
-      `DENO_DIR=${home}`,
-      `HOME=${home}`,
-      "prlimit",
-      `--nproc=${nproc}`,
-      ...denitArgv(args),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+/** Run denit as PID 1 under {@link limited} to the end. */
+async function withProcessLimit(nproc: number, args: string[], home: string) {
+  const denit = startDenit(args, { wrapper: limited(nproc, home) });
+  const result = await denit.exit(30_000);
+  return { code: result.code, stderr: result.stderr };
 }
 
 async function nobodyHome(): Promise<string> {
@@ -110,40 +82,23 @@ export default definePlugin({ name: "runner", onSignal: async (event, _decision,
     await Deno.chmod(`${home}/print_signals`, 0o755);
     let rejected = 0;
     for (let nproc = 4; nproc <= 12 && rejected === 0; nproc++) {
-      const process = withProcessLimitSpawn(nproc, [
-        "--plugin",
-        `${home}/runner.ts`,
-        `${home}/print_signals`,
-        "15",
-      ], home);
-      const stdout = new Output(process.stdout);
-      const stderr = new Output(process.stderr);
-      const guard = setTimeout(() => {
-        try {
-          process.kill("SIGKILL"); // a hang guard only
-        } catch {
-          // already gone
-        }
-      }, 20_000);
+      const denit = startDenit(
+        ["--plugin", `${home}/runner.ts`, `${home}/print_signals`, "15"],
+        { wrapper: limited(nproc, home) },
+      );
       // Either the child says ready, or denit (or Deno) gives up at this limit.
-      const ended = process.status.then(() => false);
+      const ended = denit.process.status.then(() => false);
       const ready = await Promise.race([
-        stdout.waitForLine(/^ready/, 15_000).then(() => true, () => false),
+        denit.stdout.waitForLine(/^ready/, 15_000).then(() => true, () => false),
         ended,
       ]);
-      if (ready) {
-        const children = await Deno.readTextFile(
-          `/proc/${process.pid}/task/${process.pid}/children`,
-        )
-          .catch(() => "");
-        const denitPid = Number(children.trim().split(" ")[0]);
-        // Deno itself may die when it cannot create a thread it starts lazily (at some limits
-        // it does, after the child runs): then there is no denit left to signal.
-        if (denitPid > 0) Deno.kill(denitPid, "SIGTERM");
-      }
-      const status = await process.status;
-      clearTimeout(guard);
-      await Promise.all([stdout.closed(), stderr.closed()]);
+      // Deno itself may die when it cannot create a thread it starts lazily (at some limits
+      // it does, after the child runs): then there is no denit left to signal.
+      if (ready) await denit.signal("SIGTERM").catch(() => {});
+      const { code } = await denit.exit(20_000);
+      const stdout = denit.stdout;
+      const stderr = denit.stderr;
+      const status = { code };
       if (stderr.text.includes("run rejected")) {
         match(stderr.text, /run rejected: Cannot execute "true": EAGAIN/);
         equal(status.code, 0, stderr.text); // the SIGTERM was still forwarded
