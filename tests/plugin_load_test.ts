@@ -1,0 +1,111 @@
+/**
+ * Loading plugin files as root: syntax errors and missing exports end denit
+ * with 125 before any child runs, and files or directories someone other
+ * than root could change are refused, while root-owned sticky /tmp is fine.
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { fixture, ROOT, runDenit, startDenit } from "./_helpers.ts";
+
+const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
+const SAFE = `export default { name: "safe" };\n`;
+
+/** Runs denit with `--plugin path`; the child would create a marker file. */
+async function refused(path: string, pattern: RegExp): Promise<void> {
+  const marker = `/tmp/denit-plugin-load-ran-${crypto.randomUUID()}`;
+  const result = await runDenit(["--plugin", path, "touch", marker]);
+  equal(result.code, 125, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  equal(lines.length, 1, result.stderr);
+  match(lines[0]!, pattern);
+  await Deno.stat(marker).then(
+    async () => {
+      await Deno.remove(marker);
+      ok(false, "the child ran although the plugin was refused");
+    },
+    () => {},
+  );
+}
+
+/** A fresh root-owned 0700 directory under /tmp, removed afterwards. */
+async function tempDir(): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const path = await Deno.makeTempDir({ prefix: "denit-plugin-load-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+Deno.test("a plugin file with a syntax error ends denit with 125 and no child runs", async () => {
+  await refused(`${FIXTURES}/syntax_error.ts`, /Cannot load plugin ".*syntax_error\.ts"/);
+});
+
+Deno.test("a plugin module without a default or `plugin` export is refused with 125", async () => {
+  await refused(`${FIXTURES}/no_export.ts`, /no_export\.ts/);
+});
+
+Deno.test("a plugin exported as `plugin` instead of default is loaded and used", async () => {
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit(["--plugin", `${FIXTURES}/named_export.ts`, printSignals, "15"]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGHUP");
+  await denit.stdout.waitForLine("12");
+  await denit.signal("SIGTERM");
+  equal((await denit.exit()).code, 0);
+});
+
+Deno.test("as root, a plugin file writable by its group is refused", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/group.ts`;
+  await Deno.writeTextFile(path, SAFE);
+  await Deno.chmod(path, 0o664);
+  await refused(path, /Refusing plugin .*group\.ts.* writable by its group/);
+});
+
+Deno.test("as root, a plugin in a directory others can write (not sticky) is refused", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/inside.ts`;
+  await Deno.writeTextFile(path, SAFE);
+  await Deno.chmod(path, 0o644);
+  await Deno.chmod(dir.path, 0o777);
+  await refused(path, /Refusing plugin .*: .*denit-plugin-load-[^ ]* is writable by others/);
+});
+
+Deno.test("as root, a plugin file owned by another uid is refused", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/nobody.ts`;
+  await Deno.writeTextFile(path, SAFE);
+  await Deno.chmod(path, 0o644);
+  await Deno.chown(path, 65534, 65534);
+  await refused(path, /Refusing plugin .*owned by uid 65534/);
+});
+
+Deno.test("as root, a symlink to a writable plugin file is refused", async () => {
+  await using dir = await tempDir();
+  const target = `${dir.path}/target.ts`;
+  await Deno.writeTextFile(target, SAFE);
+  await Deno.chmod(target, 0o666);
+  await Deno.symlink(target, `${dir.path}/link.ts`);
+  await refused(
+    `${dir.path}/link.ts`,
+    /Refusing plugin .*link\.ts.*target\.ts is writable by others/,
+  );
+});
+
+Deno.test("as root, a symlink placed in a directory others can write is refused", async () => {
+  await using safe = await tempDir();
+  await using open = await tempDir();
+  const target = `${safe.path}/target.ts`;
+  await Deno.writeTextFile(target, SAFE);
+  await Deno.chmod(target, 0o644);
+  await Deno.symlink(target, `${open.path}/link.ts`);
+  await Deno.chmod(open.path, 0o777);
+  await refused(`${open.path}/link.ts`, /Refusing plugin .*link\.ts.* is writable by others/);
+});
+
+Deno.test("as root, a safe plugin file in root-owned sticky /tmp is accepted", async () => {
+  const info = await Deno.stat("/tmp");
+  ok(((info.mode ?? 0) & 0o1000) !== 0 && info.uid === 0, "/tmp is root-owned and sticky");
+  await using dir = await tempDir();
+  const path = `${dir.path}/safe.ts`;
+  await Deno.writeTextFile(path, SAFE);
+  await Deno.chmod(path, 0o644);
+  const result = await runDenit(["--plugin", path, "sh", "-c", "exit 7"]);
+  equal(result.code, 7, result.stderr);
+});
