@@ -50,6 +50,8 @@ Deno.test("--pre-stop-timeout cuts a slow pre-stop command, then the stop signal
   const finished = records(result.stderr).find((r) => r.event === "prestop.finished");
   ok(finished, result.stderr);
   equal(finished.cut, true, result.stderr);
+  // The pre-stop ended at its own timeout, not at the hook's longer deadline.
+  ok(!records(result.stderr).some((r) => r.event === "plugin.timeout"), result.stderr);
   deepEqual(denit.stdout.lines.slice(1), ["15"]);
 });
 

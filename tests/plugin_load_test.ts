@@ -42,7 +42,10 @@ Deno.test("a plugin file with a syntax error ends denit with 125 and no child ru
 });
 
 Deno.test("a plugin module without a default or `plugin` export is refused with 125", async () => {
-  await refused(`${FIXTURES}/no_export.ts`, /no_export\.ts/);
+  await refused(
+    `${FIXTURES}/no_export.ts`,
+    /no_export\.ts.*no default export and no export named "plugin"/,
+  );
 });
 
 Deno.test("a plugin exported as `plugin` instead of default is loaded and used", async () => {
