@@ -118,12 +118,10 @@ Deno.test("as root, a safe plugin file in root-owned sticky /tmp is accepted", a
   equal(result.code, 7, result.stderr);
 });
 
-// Bug (helpers/bugs.md, "Plugin path through a symlinked directory"): a symlink's own mode is
-// 0777, so a path like /lib/x.ts (merged /usr: /lib -> usr/lib) is refused. Remove `ignore`
-// once src/plugin/load.ts skips the mode check for symlinks.
+// Was a bug: a symlink's own mode is 0777, so a path like /lib/x.ts (merged /usr:
+// /lib -> usr/lib) was refused; src/plugin/load.ts now skips the mode of symlinks.
 Deno.test({
   name: "as root, a safe plugin reached through a symlinked directory is accepted",
-  ignore: true,
   async fn() {
     await using dir = await tempDir();
     await Deno.mkdir(`${dir.path}/real`, { mode: 0o755 });

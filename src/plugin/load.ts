@@ -38,6 +38,9 @@ export function unsafeReason(path: string): string | null {
     const mode = info.mode ?? 0;
     const uid = info.uid ?? 0;
     if (uid !== 0) return `${entry} is owned by uid ${uid}, not root`;
+    // A symlink's own mode is always 0777 and means nothing; who can replace it is decided by
+    // the directory it stands in (checked as the entry before), and its target is checked apart.
+    if (info.isSymlink) continue;
     const sticky = (mode & 0o1000) !== 0 && info.isDirectory;
     if ((mode & 0o022) !== 0 && !sticky) {
       return `${entry} is writable by ${(mode & 0o002) !== 0 ? "others" : "its group"}`;
