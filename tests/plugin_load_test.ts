@@ -12,18 +12,19 @@ const SAFE = `export default { name: "safe" };\n`;
 /** Runs denit with `--plugin path`; the child would create a marker file. */
 async function refused(path: string, pattern: RegExp): Promise<void> {
   const marker = `/tmp/denit-plugin-load-ran-${crypto.randomUUID()}`;
-  const result = await runDenit(["--plugin", path, "touch", marker]);
-  equal(result.code, 125, result.stderr);
-  const lines = result.stderr.trim().split("\n");
-  equal(lines.length, 1, result.stderr);
-  match(lines[0]!, pattern);
-  await Deno.stat(marker).then(
-    async () => {
-      await Deno.remove(marker);
-      ok(false, "the child ran although the plugin was refused");
-    },
-    () => {},
-  );
+  try {
+    const result = await runDenit(["--plugin", path, "touch", marker]);
+    equal(result.code, 125, result.stderr);
+    const lines = result.stderr.trim().split("\n");
+    equal(lines.length, 1, result.stderr);
+    match(lines[0]!, pattern);
+    await Deno.stat(marker).then(
+      () => ok(false, "the child ran although the plugin was refused"),
+      () => {},
+    );
+  } finally {
+    await Deno.remove(marker).catch(() => {});
+  }
 }
 
 /** A fresh root-owned 0700 directory under /tmp, removed afterwards. */
