@@ -10,6 +10,8 @@ import type { HookName, HookOrder, Plugin, PluginHooks } from "./types.ts";
 
 /** Default time a hook may take before it is skipped. */
 export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+/** The longest hook timeout: what a JavaScript timer can hold. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const ORDERS: readonly HookOrder[] = ["pre", "normal", "post"];
 const PLUGIN_KEYS = new Set<string>(["name", "order", "timeoutMs", ...HOOK_NAMES]);
@@ -36,6 +38,10 @@ function checkTimeout(where: string, timeout: unknown, fallback: number): number
   if (timeout === undefined) return fallback;
   if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
     throw new TypeError(`${where}: timeoutMs must be a positive number, not ${show(timeout)}`);
+  }
+  // Timers hold at most 2^31-1 ms; a larger delay would fire at once, not never.
+  if (timeout > MAX_TIMEOUT_MS) {
+    throw new TypeError(`${where}: timeoutMs must be at most ${MAX_TIMEOUT_MS} (24.8 days)`);
   }
   return timeout;
 }
