@@ -114,8 +114,11 @@ export function shellQuote(arg: string): string {
  * with no input; returns what was printed on the terminal, without carriage returns.
  */
 export async function underPty(argv: readonly string[], timeoutMs = 20_000): Promise<string> {
+  // `script` runs `$SHELL -c`: pin the shell, and `exec` so argv itself leads the session
+  // (bash execs a lone command, dash does not).
   const output = await new Deno.Command("script", {
-    args: ["-qec", argv.map(shellQuote).join(" "), "/dev/null"],
+    args: ["-qec", `exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"],
+    env: { SHELL: "/bin/sh" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -138,4 +141,18 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
       await Deno.remove(path, { recursive: true });
     },
   };
+}
+
+/** The socket inodes among `pid`'s open files. */
+export function socketsOf(pid: number): string[] {
+  const sockets: string[] = [];
+  for (const entry of Deno.readDirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`);
+      if (target.startsWith("socket:")) sockets.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return sockets;
 }

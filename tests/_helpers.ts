@@ -163,12 +163,24 @@ export class DenitProcess {
     }
   }
 
-  /** SIGKILL denit (and so its namespace when it is PID 1). Safe to call twice. */
+  /**
+   * SIGKILL denit and every process under it. As PID 1 its namespace dies with it; not as
+   * PID 1 the child and its descendants would outlive it (and hold its stdout open), so
+   * they are killed by pid first. Safe to call twice.
+   */
   kill(): void {
+    const pids = this.pid1 ? [] : descendantsOf(this.process.pid);
     try {
       this.process.kill("SIGKILL");
     } catch {
       // already gone
+    }
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
 
@@ -203,6 +215,33 @@ export async function runDenit(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const denit = startDenit(args, options);
   return await denit.exit(options.timeoutMs);
+}
+
+/** Every live descendant of `pid`, parents before children. */
+export function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    let tasks: string[] = [];
+    try {
+      tasks = [...Deno.readDirSync(`/proc/${parent}/task`)].map((entry) => entry.name);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const task of tasks) {
+      try {
+        const text = Deno.readTextFileSync(`/proc/${parent}/task/${task}/children`).trim();
+        for (const child of text === "" ? [] : text.split(" ").map(Number)) {
+          found.push(child);
+          queue.push(child);
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return found;
 }
 
 /** `/proc/<pid>/status` fields as a map. */

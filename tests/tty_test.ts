@@ -10,10 +10,15 @@ function shellQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Run argv under a fresh pty with `script`; returns what was printed on it. */
+/**
+ * Run argv under a fresh pty with `script`; returns what was printed on it.
+ * `script` starts `$SHELL -c`, so the shell is pinned and `exec` makes argv
+ * itself the session leader (bash execs a lone command, dash does not).
+ */
 async function underPty(argv: string[]): Promise<string> {
   const output = await new Deno.Command("script", {
-    args: ["-qec", argv.map(shellQuote).join(" "), "/dev/null"],
+    args: ["-qec", `exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"],
+    env: { SHELL: "/bin/sh" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -48,7 +53,8 @@ Deno.test("--compat tini also hands the terminal to the child's group", async ()
 
 Deno.test("--compat dumb-init gives the child its own session that owns the terminal", async () => {
   const probe = await fixture("tty_probe");
-  // `script` runs the command as a session leader, as a container runtime runs PID 1.
+  // underPty() makes denit the session leader, as a container runtime starts PID 1; only a
+  // session leader can give the terminal up for the child's new session (dumb-init too).
   const text = await underPty(denitArgv(["--compat", "dumb-init", "-v", probe]));
   const fields = probeFields(text);
   equal(fields.sid, fields.pid, "the child leads a new session");
