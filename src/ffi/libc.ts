@@ -34,108 +34,112 @@ import {
 } from "./constants.ts";
 import { DenitError, ErrnoError } from "../errors.ts";
 
-/** Stage one needs only these: block signals, re-execute, report errors. */
-const BOOT_SYMBOLS = {
+/**
+ * Every libc function denit calls, with its C prototype. Binding a symbol costs
+ * Deno ~0.1 ms (it compiles a call trampoline) and twice that for a `"buffer"`
+ * parameter, so each symbol is bound on its first call (stage one binds three)
+ * and memory is passed as `"pointer"` (`Deno.UnsafePointer.of`), with the
+ * typed array kept referenced until the call returns.
+ */
+const SYMBOLS = {
+  __errno_location: { parameters: [], result: "pointer" /* int * */ },
+  strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
+  getpid: { parameters: [], result: "i32" /* pid_t */ },
+  _exit: { parameters: ["i32" /* int status */], result: "void" },
   sigprocmask: {
     parameters: [
       "i32", // int how
-      "buffer", // const sigset_t *restrict set
-      "buffer", // sigset_t *restrict oldset
+      "pointer", // const sigset_t *restrict set
+      "pointer", // sigset_t *restrict oldset (may be NULL)
     ],
     result: "i32",
   },
   execve: {
     parameters: [
-      "buffer", // const char *pathname
-      "buffer", // char *const argv[]
-      "buffer", // char *const envp[]
+      "pointer", // const char *pathname
+      "pointer", // char *const argv[]
+      "pointer", // char *const envp[]
     ],
     result: "i32",
   },
-  getpid: { parameters: [], result: "i32" /* pid_t */ },
-  __errno_location: { parameters: [], result: "pointer" /* int * */ },
-  strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
-  _exit: { parameters: ["i32" /* int status */], result: "void" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-/** Spawning, reaping, signalling and the signalfd: bound when first used. */
-const RUN_SYMBOLS = {
   posix_spawnp: {
     parameters: [
-      "buffer", // pid_t *restrict pid
-      "buffer", // const char *restrict file
-      "buffer", // const posix_spawn_file_actions_t *file_actions
-      "buffer", // const posix_spawnattr_t *restrict attrp
-      "buffer", // char *const argv[restrict]
-      "buffer", // char *const envp[restrict]
+      "pointer", // pid_t *restrict pid
+      "pointer", // const char *restrict file
+      "pointer", // const posix_spawn_file_actions_t *file_actions (may be NULL)
+      "pointer", // const posix_spawnattr_t *restrict attrp
+      "pointer", // char *const argv[restrict]
+      "pointer", // char *const envp[restrict]
     ],
     result: "i32", // int: 0 or an errno value
   },
-  posix_spawnattr_init: { parameters: ["buffer" /* posix_spawnattr_t *attr */], result: "i32" },
-  posix_spawnattr_destroy: { parameters: ["buffer" /* posix_spawnattr_t *attr */], result: "i32" },
+  posix_spawnattr_init: { parameters: ["pointer" /* posix_spawnattr_t *attr */], result: "i32" },
+  posix_spawnattr_destroy: {
+    parameters: ["pointer" /* posix_spawnattr_t *attr */],
+    result: "i32",
+  },
   posix_spawnattr_setflags: {
-    parameters: ["buffer", /* posix_spawnattr_t *attr */ "i16" /* short flags */],
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "i16" /* short flags */],
     result: "i32",
   },
   posix_spawnattr_setsigmask: {
-    parameters: ["buffer", /* posix_spawnattr_t *attr */ "buffer" /* const sigset_t *sigmask */],
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "pointer" /* const sigset_t *sigmask */],
     result: "i32",
   },
   posix_spawnattr_setsigdefault: {
-    parameters: ["buffer", /* posix_spawnattr_t *attr */ "buffer" /* const sigset_t *sigdefault */],
+    parameters: [
+      "pointer", // posix_spawnattr_t *attr
+      "pointer", // const sigset_t *sigdefault
+    ],
     result: "i32",
   },
   posix_spawnattr_setpgroup: {
-    parameters: ["buffer", /* posix_spawnattr_t *attr */ "i32" /* pid_t pgroup */],
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "i32" /* pid_t pgroup */],
     result: "i32",
   },
   posix_spawn_file_actions_init: {
-    parameters: ["buffer" /* posix_spawn_file_actions_t *file_actions */],
+    parameters: ["pointer" /* posix_spawn_file_actions_t *file_actions */],
     result: "i32",
   },
   posix_spawn_file_actions_destroy: {
-    parameters: ["buffer" /* posix_spawn_file_actions_t *file_actions */],
+    parameters: ["pointer" /* posix_spawn_file_actions_t *file_actions */],
     result: "i32",
   },
   posix_spawn_file_actions_addopen: {
     parameters: [
-      "buffer", // posix_spawn_file_actions_t *file_actions
+      "pointer", // posix_spawn_file_actions_t *file_actions
       "i32", // int fildes
-      "buffer", // const char *restrict path
+      "pointer", // const char *restrict path
       "i32", // int oflag
       "u32", // mode_t mode
     ],
     result: "i32",
   },
   posix_spawn_file_actions_addchdir_np: {
-    parameters: ["buffer", /* posix_spawn_file_actions_t *fa */ "buffer" /* const char *path */],
+    parameters: ["pointer", /* posix_spawn_file_actions_t *fa */ "pointer" /* const char *path */],
     result: "i32",
     optional: true, // glibc >= 2.29
   },
   posix_spawn_file_actions_addtcsetpgrp_np: {
-    parameters: ["buffer", /* posix_spawn_file_actions_t *fa */ "i32" /* int tcfd */],
+    parameters: ["pointer", /* posix_spawn_file_actions_t *fa */ "i32" /* int tcfd */],
     result: "i32",
     optional: true, // glibc >= 2.35
   },
   waitpid: {
-    parameters: ["i32", /* pid_t pid */ "buffer", /* int *wstatus */ "i32" /* int options */],
+    parameters: ["i32", /* pid_t pid */ "pointer", /* int *wstatus */ "i32" /* int options */],
     result: "i32", // pid_t
   },
   kill: { parameters: ["i32", /* pid_t pid */ "i32" /* int sig */], result: "i32" },
   signalfd: {
-    parameters: ["i32", /* int fd */ "buffer", /* const sigset_t *mask */ "i32" /* int flags */],
+    parameters: ["i32", /* int fd */ "pointer", /* const sigset_t *mask */ "i32" /* int flags */],
     result: "i32",
   },
   read: {
-    parameters: ["i32", /* int fd */ "buffer", /* void *buf */ "usize" /* size_t count */],
+    parameters: ["i32", /* int fd */ "pointer", /* void *buf */ "usize" /* size_t count */],
     result: "isize", // ssize_t
     nonblocking: true, // one pending read on the blocking pool; the event loop stays free
   },
   close: { parameters: ["i32" /* int fd */], result: "i32" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-/** Rarely needed: subreaper, parent-death signal, terminal. Bound when first used. */
-const EXTRA_SYMBOLS = {
   prctl: {
     // int prctl(int option, ...): declared with the four unsigned long arguments the kernel reads
     parameters: ["i32", "u64", "u64", "u64", "u64"],
@@ -143,7 +147,7 @@ const EXTRA_SYMBOLS = {
   },
   ioctl: {
     // int ioctl(int fd, unsigned long request, ...): one pointer argument
-    parameters: ["i32", "u64", "buffer"],
+    parameters: ["i32", "u64", "pointer"],
     result: "i32",
   },
   tcsetpgrp: { parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */], result: "i32" },
@@ -154,6 +158,8 @@ const EXTRA_SYMBOLS = {
     result: "pointer", // sighandler_t: the previous handler
   },
 } as const satisfies Deno.ForeignLibraryInterface;
+
+type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
 /** One signal read from the signalfd: number, sender and sender's uid. */
 export interface SignalInfo {
@@ -304,17 +310,15 @@ function libraryCandidates(): string[] {
 }
 
 /**
- * Find the C library: the first candidate that loads with `symbols`. Binding a
- * symbol costs a fraction of a millisecond, so each group is bound only when
- * first used and stage one binds almost nothing.
+ * Find the C library: the first candidate that loads and has `__errno_location`
+ * (bound here: errno must be readable right after any call).
  */
-function findLibrary<S extends Deno.ForeignLibraryInterface>(
-  symbols: S,
-): { path: string; symbols: Deno.DynamicLibrary<S>["symbols"] } {
+function findLibrary(): { path: string; errnoLocation: () => Deno.PointerValue } {
   const tried: string[] = [];
   for (const path of libraryCandidates()) {
     try {
-      return { path, symbols: Deno.dlopen(path, symbols).symbols };
+      const { symbols } = Deno.dlopen(path, { __errno_location: SYMBOLS.__errno_location });
+      return { path, errnoLocation: symbols.__errno_location };
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) {
         throw new DenitError("Cannot load libc: denit needs --allow-ffi (run it with -A)");
@@ -327,24 +331,30 @@ function findLibrary<S extends Deno.ForeignLibraryInterface>(
   );
 }
 
-/** Bind `symbols` from the library found at start-up, on first call. */
-function lazily<S extends Deno.ForeignLibraryInterface>(
-  path: string,
-  symbols: S,
-): () => Deno.DynamicLibrary<S>["symbols"] {
-  let bound: Deno.DynamicLibrary<S>["symbols"] | null = null;
-  return () => bound ??= Deno.dlopen(path, symbols).symbols;
+/** `SYMBOLS` from the library at `path`, each bound on first use and then kept. */
+function bindOnFirstUse(path: string): Symbols {
+  const bound: Partial<Record<keyof Symbols, unknown>> = {};
+  const view = {} as Symbols;
+  for (const name of Object.keys(SYMBOLS) as Array<keyof Symbols>) {
+    Object.defineProperty(view, name, {
+      get: () => bound[name] ??= Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name],
+    });
+  }
+  return view;
+}
+
+/** A pointer to `view`'s bytes, for a `"pointer"` parameter; keep `view` referenced. */
+function address(view: ArrayBufferView<ArrayBuffer>): Deno.PointerValue {
+  return Deno.UnsafePointer.of(view);
 }
 
 /** Binds libc and returns the facade. Throws {@link DenitError} when no libc loads. */
 export function openLibc(): Libc {
-  const library = findLibrary(BOOT_SYMBOLS);
-  const c = library.symbols;
-  const run = lazily(library.path, RUN_SYMBOLS);
-  const extra = lazily(library.path, EXTRA_SYMBOLS);
+  const library = findLibrary();
+  const c = bindOnFirstUse(library.path);
 
   function errno(): number {
-    const location = c.__errno_location();
+    const location = library.errnoLocation();
     return location === null ? 0 : new Deno.UnsafePointerView(location).getInt32(0);
   }
 
@@ -357,10 +367,21 @@ export function openLibc(): Libc {
     throw new ErrnoError(what, code, describeErrno(code));
   }
 
+  function sigprocmask(
+    how: number,
+    set: Uint8Array<ArrayBuffer>,
+    old: Uint8Array<ArrayBuffer> | null,
+  ): number {
+    const rc = c.sigprocmask(how, address(set), old === null ? null : address(old));
+    // Referenced until the call has returned; reading a length allocates nothing, so errno
+    // (read next by the caller) stays as the call left it.
+    void set.length;
+    void old?.length;
+    return rc;
+  }
+
   function spawn(request: SpawnRequest): number {
-    const r = run();
     const attr = new Uint8Array(SPAWNATTR_BYTES);
-    const actions = new Uint8Array(FILE_ACTIONS_BYTES);
     const defaults = sigset(ALL_SIGNALS);
     const emptyMask = sigset([]);
     const file = cString(request.argv[0] ?? "");
@@ -369,64 +390,81 @@ export function openLibc(): Libc {
     const cwd = request.cwd === undefined ? null : cString(request.cwd);
     const tty = request.ttyPath === undefined ? null : cString(request.ttyPath);
     const pid = new Int32Array(1);
-    r.posix_spawnattr_init(attr);
-    r.posix_spawn_file_actions_init(actions);
+    // File actions only when there is one to add: the default spawn binds two symbols fewer.
+    const needsActions = cwd !== null || request.isolation === "foreground-group" ||
+      (request.isolation === "session-with-tty" && tty !== null);
+    const actions = needsActions ? new Uint8Array(FILE_ACTIONS_BYTES) : null;
+    c.posix_spawnattr_init(address(attr));
+    if (actions !== null) c.posix_spawn_file_actions_init(address(actions));
     try {
       let flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-      r.posix_spawnattr_setsigdefault(attr, defaults);
-      r.posix_spawnattr_setsigmask(attr, emptyMask);
+      c.posix_spawnattr_setsigdefault(address(attr), address(defaults));
+      c.posix_spawnattr_setsigmask(address(attr), address(emptyMask));
       switch (request.isolation) {
         case "session":
           flags |= POSIX_SPAWN_SETSID;
           break;
         case "session-with-tty":
           flags |= POSIX_SPAWN_SETSID;
-          if (tty !== null) {
+          if (actions !== null && tty !== null) {
             // A session leader without a tty acquires the first terminal it opens.
-            r.posix_spawn_file_actions_addopen(actions, 0, tty, O_RDWR, 0);
+            c.posix_spawn_file_actions_addopen(address(actions), 0, address(tty), O_RDWR, 0);
           }
           break;
         case "group":
           flags |= POSIX_SPAWN_SETPGROUP;
-          r.posix_spawnattr_setpgroup(attr, 0);
+          c.posix_spawnattr_setpgroup(address(attr), 0);
           break;
-        case "foreground-group":
+        case "foreground-group": {
           flags |= POSIX_SPAWN_SETPGROUP;
-          r.posix_spawnattr_setpgroup(attr, 0);
-          if (r.posix_spawn_file_actions_addtcsetpgrp_np === null) {
+          c.posix_spawnattr_setpgroup(address(attr), 0);
+          const addTcsetpgrp = c.posix_spawn_file_actions_addtcsetpgrp_np;
+          if (actions === null || addTcsetpgrp === null) {
             throw new DenitError("Cannot hand the terminal to the child: glibc 2.35+ is needed");
           }
-          r.posix_spawn_file_actions_addtcsetpgrp_np(actions, 0);
+          addTcsetpgrp(address(actions), 0);
           break;
+        }
         case "none":
           break;
       }
-      if (cwd !== null) {
-        if (r.posix_spawn_file_actions_addchdir_np === null) {
+      if (actions !== null && cwd !== null) {
+        const addChdir = c.posix_spawn_file_actions_addchdir_np;
+        if (addChdir === null) {
           throw new DenitError("Cannot set the child's working directory: glibc 2.29+ is needed");
         }
-        r.posix_spawn_file_actions_addchdir_np(actions, cwd);
+        addChdir(address(actions), address(cwd));
       }
-      r.posix_spawnattr_setflags(attr, flags);
-      const rc = r.posix_spawnp(pid, file, actions, attr, argv.array, envp.array);
+      c.posix_spawnattr_setflags(address(attr), flags);
+      const rc = c.posix_spawnp(
+        address(pid),
+        address(file),
+        actions === null ? null : address(actions),
+        address(attr),
+        address(argv.array),
+        address(envp.array),
+      );
       if (rc !== 0) fail(`Cannot execute "${request.argv[0]}"`, rc);
+      // Bind what the run phase calls while the child starts, not when a signal is waiting.
+      void c.waitpid;
+      void c.kill;
       return pid[0]!;
     } finally {
-      r.posix_spawn_file_actions_destroy(actions);
-      r.posix_spawnattr_destroy(attr);
-      // The pointer arrays' targets must outlive the call; this use keeps them alive.
-      void argv.keep.length;
-      void envp.keep.length;
+      if (actions !== null) c.posix_spawn_file_actions_destroy(address(actions));
+      c.posix_spawnattr_destroy(address(attr));
+      // The buffers behind the pointers must outlive the call; this use keeps them alive.
+      void [attr, defaults, emptyMask, file, argv.keep, envp.keep, cwd, tty, pid].length;
     }
   }
 
   // One buffer for the one pending signalfd read, kept alive across the await.
   const signalBuffer = new Uint8Array(SIGNALFD_SIGINFO_BYTES * 64);
+  const signalPointer = address(signalBuffer);
   const signalView = new DataView(signalBuffer.buffer);
 
   async function readSignalFd(fd: number): Promise<SignalInfo[]> {
     for (;;) {
-      const bytes = Number(await run().read(fd, signalBuffer, BigInt(signalBuffer.byteLength)));
+      const bytes = Number(await c.read(fd, signalPointer, BigInt(signalBuffer.byteLength)));
       if (bytes < 0) {
         // errno lives on the blocking-pool thread that made the call, out of reach. With
         // every signal blocked in every thread, EINTR cannot happen: the fd is broken.
@@ -447,29 +485,32 @@ export function openLibc(): Libc {
   }
 
   const waitStatus = new Int32Array(1);
+  const waitStatusPointer = address(waitStatus);
 
   return {
     blockSignals(signals) {
-      if (c.sigprocmask(SIG_BLOCK, sigset(signals), new Uint8Array(SIGSET_BYTES)) !== 0) {
+      if (sigprocmask(SIG_BLOCK, sigset(signals), null) !== 0) {
         fail("Cannot block signals", errno());
       }
     },
     setSignalMask(signals) {
-      if (c.sigprocmask(SIG_SETMASK, sigset(signals), new Uint8Array(SIGSET_BYTES)) !== 0) {
+      if (sigprocmask(SIG_SETMASK, sigset(signals), null) !== 0) {
         fail("Cannot set the signal mask", errno());
       }
     },
     blockedSignals() {
       const old = new Uint8Array(SIGSET_BYTES);
       // SIG_BLOCK with an empty set changes nothing and reports the current mask.
-      if (c.sigprocmask(SIG_BLOCK, sigset([]), old) !== 0) {
+      if (sigprocmask(SIG_BLOCK, sigset([]), old) !== 0) {
         fail("Cannot read the signal mask", errno());
       }
       return sigsetMembers(old);
     },
     openSignalFd(signals) {
-      const fd = run().signalfd(-1, sigset(signals), SFD_CLOEXEC);
+      const mask = sigset(signals);
+      const fd = c.signalfd(-1, address(mask), SFD_CLOEXEC);
       if (fd < 0) fail("Cannot open a signalfd", errno());
+      void mask.length;
       return fd;
     },
     readSignalFd,
@@ -477,16 +518,15 @@ export function openLibc(): Libc {
       const file = cString(path);
       const args = cStringArray(argv);
       const envp = cStringArray(envStrings(env));
-      c.execve(file, args.array, envp.array);
+      c.execve(address(file), address(args.array), address(envp.array));
       const code = errno();
-      void args.keep.length;
-      void envp.keep.length;
+      void [file, args.keep, envp.keep].length;
       return code;
     },
     spawn,
     waitAny() {
       for (;;) {
-        const pid = run().waitpid(-1, waitStatus, WNOHANG);
+        const pid = c.waitpid(-1, waitStatusPointer, WNOHANG);
         if (pid > 0) return { kind: "exited", pid, status: waitStatus[0]! };
         if (pid === 0) return { kind: "running" };
         const code = errno();
@@ -496,18 +536,18 @@ export function openLibc(): Libc {
       }
     },
     kill(pid, signo) {
-      return run().kill(pid, signo) === 0 ? 0 : errno();
+      return c.kill(pid, signo) === 0 ? 0 : errno();
     },
     becomeSubreaper() {
-      if (extra().prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) !== 0) {
+      if (c.prctl(PR_SET_CHILD_SUBREAPER, 1n, 0n, 0n, 0n) !== 0) {
         fail("Cannot become a child subreaper", errno());
       }
     },
     isSubreaper() {
       const flag = new Int32Array(1);
-      const ok = extra().prctl(
+      const ok = c.prctl(
         PR_GET_CHILD_SUBREAPER,
-        BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(flag))),
+        BigInt(Deno.UnsafePointer.value(address(flag))),
         0n,
         0n,
         0n,
@@ -515,30 +555,30 @@ export function openLibc(): Libc {
       return ok && flag[0] !== 0;
     },
     setParentDeathSignal(signo) {
-      if (extra().prctl(PR_SET_PDEATHSIG, BigInt(signo), 0n, 0n, 0n) !== 0) {
+      if (c.prctl(PR_SET_PDEATHSIG, BigInt(signo), 0n, 0n, 0n) !== 0) {
         fail("Cannot set the parent-death signal", errno());
       }
     },
     foregroundGroup(fd) {
       const pgrp = new Int32Array(1);
-      return extra().ioctl(fd, BigInt(TIOCGPGRP), pgrp) === 0 ? pgrp[0]! : null;
+      return c.ioctl(fd, BigInt(TIOCGPGRP), address(pgrp)) === 0 ? pgrp[0]! : null;
     },
     detachTty(fd) {
-      return extra().ioctl(fd, BigInt(TIOCNOTTY), new Uint8Array(8)) === 0 ? 0 : errno();
+      return c.ioctl(fd, BigInt(TIOCNOTTY), null) === 0 ? 0 : errno();
     },
     setForegroundGroup(fd, pgrp) {
-      return extra().tcsetpgrp(fd, pgrp) === 0 ? 0 : errno();
+      return c.tcsetpgrp(fd, pgrp) === 0 ? 0 : errno();
     },
     pid: () => c.getpid(),
-    parentPid: () => extra().getppid(),
-    sessionId: () => extra().getsid(0),
+    parentPid: () => c.getppid(),
+    sessionId: () => c.getsid(0),
     ignoreSignal(signo) {
-      const previous = extra().signal(signo, Deno.UnsafePointer.create(1n) /* SIG_IGN */);
+      const previous = c.signal(signo, Deno.UnsafePointer.create(1n) /* SIG_IGN */);
       const value = previous === null ? 0n : BigInt(Deno.UnsafePointer.value(previous));
       return value !== 1n && value !== 0n; // neither SIG_IGN nor SIG_DFL
     },
     close(fd) {
-      run().close(fd);
+      c.close(fd);
     },
     describeErrno,
     exitNow(code): never {
