@@ -30,8 +30,11 @@ if (denortBin !== undefined) {
   }
 }
 
+// A compiled binary ignores DENO_V8_FLAGS, through which `deno run` gets the second stage's
+// young-generation cap (src/signal_source.ts): bake the same flag in.
+const V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
 const command = new Deno.Command(Deno.execPath(), {
-  args: ["compile", "-A", "--no-check", "--output", OUTPUT, ENTRY],
+  args: ["compile", "-A", "--no-check", V8_FLAGS, "--output", OUTPUT, ENTRY],
   stdout: "inherit",
   stderr: "piped",
   signal: AbortSignal.timeout(180_000),

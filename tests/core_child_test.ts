@@ -45,17 +45,20 @@ for (const { pid1, label } of MODES) {
   });
 
   Deno.test(`the child gets exactly denit's environment, no DENIT_REEXEC, ${label}`, async () => {
-    const result = await runDenit(["cat", "/proc/self/environ"], {
-      pid1,
-      env: ENV,
-      clearEnv: true,
-    });
-    equal(result.code, 0, result.stderr);
-    const entries = result.stdout.split("\0").filter((entry) => entry !== "");
-    deepEqual(
-      entries.sort(),
-      Object.entries(ENV).map(([key, value]) => `${key}=${value}`).sort(),
-    );
+    // Stage two runs with denit's own DENO_V8_FLAGS: the child must get the user's, or none.
+    for (const env of [ENV, { ...ENV, DENO_V8_FLAGS: "--stack-size=900" }]) {
+      const result = await runDenit(["cat", "/proc/self/environ"], {
+        pid1,
+        env,
+        clearEnv: true,
+      });
+      equal(result.code, 0, result.stderr);
+      const entries = result.stdout.split("\0").filter((entry) => entry !== "");
+      deepEqual(
+        entries.sort(),
+        Object.entries(env).map(([key, value]) => `${key}=${value}`).sort(),
+      );
+    }
   });
 
   Deno.test(`the child inherits the working directory, ${label}`, async () => {
