@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ok } from "node:assert/strict";
-import { waitFor } from "./_helpers.ts";
+import { equal, ok } from "node:assert/strict";
+import { fixture, startDenit, waitFor } from "./_helpers.ts";
 
 /** Run `job` over `items`, at most `width` at a time; results keep the items' order. */
 export async function pool<T, R>(
@@ -155,4 +155,28 @@ export function socketsOf(pid: number): string[] {
     }
   }
   return sockets;
+}
+
+/**
+ * Run the signal_family fixture (a child and a grandchild in its group that print
+ * each signal they get) under denit with `args`, send each of `send` (each seen by
+ * the child before the next: the kernel merges pending standard signals), end with
+ * SIGTERM; returns what both printed after "ready".
+ */
+export async function signalFamily(
+  args: readonly string[],
+  pid1: boolean,
+  send: readonly number[],
+): Promise<string[]> {
+  const binary = await fixture("signal_family");
+  await using denit = startDenit([...args, binary], { pid1 });
+  await denit.stdout.waitForLine(/^ready /);
+  for (const signo of send) {
+    await denit.signal(signo);
+    await denit.stdout.waitForLine(`child ${signo}`);
+  }
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  return denit.stdout.lines.slice(1);
 }

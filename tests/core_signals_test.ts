@@ -6,29 +6,14 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { fixture, startDenit, waitFor } from "./_helpers.ts";
-import { burst, MODES, sleep, socketsOf } from "./_core_helpers.ts";
+import { burst, MODES, signalFamily, sleep, socketsOf } from "./_core_helpers.ts";
 
 /** HUP INT QUIT USR1 USR2 PIPE ALRM CONT URG WINCH PWR and RT 34, 40, 64 (TERM ends the run). */
 const FORWARDABLE = [1, 2, 3, 10, 12, 13, 14, 18, 23, 28, 30, 34, 40, 64];
 
-/** Run signal_family under denit, send each signal (each seen by the child before the next). */
-async function family(args: string[], pid1: boolean, send: number[]): Promise<string[]> {
-  const binary = await fixture("signal_family");
-  await using denit = startDenit([...args, binary], { pid1 });
-  await denit.stdout.waitForLine(/^ready /);
-  for (const signo of send) {
-    await denit.signal(signo);
-    await denit.stdout.waitForLine(`child ${signo}`);
-  }
-  await denit.signal("SIGTERM");
-  const result = await denit.exit();
-  equal(result.code, 0, result.stderr);
-  return denit.stdout.lines.slice(1);
-}
-
 for (const { pid1, label } of MODES) {
   Deno.test(`denit forwards each forwardable signal to the child's process group, ${label}`, async () => {
-    const lines = await family([], pid1, FORWARDABLE);
+    const lines = await signalFamily([], pid1, FORWARDABLE);
     for (const signo of [...FORWARDABLE, 15]) {
       ok(lines.includes(`child ${signo}`), `child got ${signo}: ${lines}`);
       ok(lines.includes(`grandchild ${signo}`), `grandchild got ${signo}: ${lines}`);
@@ -37,7 +22,7 @@ for (const { pid1, label } of MODES) {
 
   Deno.test(`denit -c and --single-child forward to the child only, ${label}`, async () => {
     for (const flag of ["-c", "--single-child"]) {
-      const lines = await family([flag], pid1, [1, 10, 12, 28, 34, 64]);
+      const lines = await signalFamily([flag], pid1, [1, 10, 12, 28, 34, 64]);
       deepEqual(lines.filter((line) => line.startsWith("grandchild")), [], flag);
       for (const signo of [1, 10, 12, 28, 34, 64, 15]) {
         ok(lines.includes(`child ${signo}`), `${flag}: child got ${signo}: ${lines}`);

@@ -5,27 +5,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { asPid1, denitArgv, fixture } from "./_helpers.ts";
-
-function shellQuote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * Run argv under a fresh pty with `script`; returns what was printed on it.
- * `script` starts `$SHELL -c`, so the shell is pinned and `exec` makes argv
- * itself the session leader (bash execs a lone command, dash does not).
- */
-async function underPty(argv: string[]): Promise<string> {
-  const output = await new Deno.Command("script", {
-    args: ["-qec", `exec ${argv.map(shellQuote).join(" ")}`, "/dev/null"],
-    env: { SHELL: "/bin/sh" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
-  return new TextDecoder().decode(output.stdout).replaceAll("\r", "");
-}
+import { underPty } from "./_core_helpers.ts";
 
 function probeFields(text: string): Record<string, number> {
   const line = text.split("\n").find((l) => l.startsWith("pid="));
