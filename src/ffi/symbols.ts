@@ -1,0 +1,135 @@
+/**
+ * The C side of the FFI layer: each libc function denit calls, the C prototype
+ * of every parameter beside its Deno type.
+ *
+ * @module
+ */
+
+/**
+ * The symbol table src/ffi/libc.ts (the only module that calls `Deno.dlopen`)
+ * binds. Binding a symbol costs Deno ~0.1 ms (it compiles a call trampoline)
+ * and twice that for a `"buffer"` parameter, so each symbol is bound on its
+ * first call (stage one binds three) and memory is passed as `"pointer"`
+ * (`Deno.UnsafePointer.of`), with the typed array kept referenced until the
+ * call returns.
+ */
+export const SYMBOLS = {
+  __errno_location: { parameters: [], result: "pointer" /* int * */ },
+  strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
+  getpid: { parameters: [], result: "i32" /* pid_t */ },
+  _exit: { parameters: ["i32" /* int status */], result: "void" },
+  sigprocmask: {
+    parameters: [
+      "i32", // int how
+      "pointer", // const sigset_t *restrict set
+      "pointer", // sigset_t *restrict oldset (may be NULL)
+    ],
+    result: "i32",
+  },
+  execve: {
+    parameters: [
+      "pointer", // const char *pathname
+      "pointer", // char *const argv[]
+      "pointer", // char *const envp[]
+    ],
+    result: "i32",
+  },
+  posix_spawnp: {
+    parameters: [
+      "pointer", // pid_t *restrict pid
+      "pointer", // const char *restrict file
+      "pointer", // const posix_spawn_file_actions_t *file_actions (may be NULL)
+      "pointer", // const posix_spawnattr_t *restrict attrp
+      "pointer", // char *const argv[restrict]
+      "pointer", // char *const envp[restrict]
+    ],
+    result: "i32", // int: 0 or an errno value
+  },
+  posix_spawnattr_init: { parameters: ["pointer" /* posix_spawnattr_t *attr */], result: "i32" },
+  posix_spawnattr_destroy: {
+    parameters: ["pointer" /* posix_spawnattr_t *attr */],
+    result: "i32",
+  },
+  posix_spawnattr_setflags: {
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "i16" /* short flags */],
+    result: "i32",
+  },
+  posix_spawnattr_setsigmask: {
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "pointer" /* const sigset_t *sigmask */],
+    result: "i32",
+  },
+  posix_spawnattr_setsigdefault: {
+    parameters: [
+      "pointer", // posix_spawnattr_t *attr
+      "pointer", // const sigset_t *sigdefault
+    ],
+    result: "i32",
+  },
+  posix_spawnattr_setpgroup: {
+    parameters: ["pointer", /* posix_spawnattr_t *attr */ "i32" /* pid_t pgroup */],
+    result: "i32",
+  },
+  posix_spawn_file_actions_init: {
+    parameters: ["pointer" /* posix_spawn_file_actions_t *file_actions */],
+    result: "i32",
+  },
+  posix_spawn_file_actions_destroy: {
+    parameters: ["pointer" /* posix_spawn_file_actions_t *file_actions */],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addopen: {
+    parameters: [
+      "pointer", // posix_spawn_file_actions_t *file_actions
+      "i32", // int fildes
+      "pointer", // const char *restrict path
+      "i32", // int oflag
+      "u32", // mode_t mode
+    ],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addchdir_np: {
+    parameters: ["pointer", /* posix_spawn_file_actions_t *fa */ "pointer" /* const char *path */],
+    result: "i32",
+    optional: true, // glibc >= 2.29
+  },
+  posix_spawn_file_actions_addtcsetpgrp_np: {
+    parameters: ["pointer", /* posix_spawn_file_actions_t *fa */ "i32" /* int tcfd */],
+    result: "i32",
+    optional: true, // glibc >= 2.35
+  },
+  waitpid: {
+    parameters: ["i32", /* pid_t pid */ "pointer", /* int *wstatus */ "i32" /* int options */],
+    result: "i32", // pid_t
+  },
+  kill: { parameters: ["i32", /* pid_t pid */ "i32" /* int sig */], result: "i32" },
+  signalfd: {
+    parameters: ["i32", /* int fd */ "pointer", /* const sigset_t *mask */ "i32" /* int flags */],
+    result: "i32",
+  },
+  read: {
+    parameters: ["i32", /* int fd */ "pointer", /* void *buf */ "usize" /* size_t count */],
+    result: "isize", // ssize_t
+    nonblocking: true, // one pending read on the blocking pool; the event loop stays free
+  },
+  close: { parameters: ["i32" /* int fd */], result: "i32" },
+  prctl: {
+    // int prctl(int option, ...): declared with the four unsigned long arguments the kernel reads
+    parameters: ["i32", "u64", "u64", "u64", "u64"],
+    result: "i32",
+  },
+  ioctl: {
+    // int ioctl(int fd, unsigned long request, ...): one pointer argument
+    parameters: ["i32", "u64", "pointer"],
+    result: "i32",
+  },
+  tcsetpgrp: { parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */], result: "i32" },
+  getppid: { parameters: [], result: "i32" /* pid_t */ },
+  getsid: { parameters: ["i32" /* pid_t pid */], result: "i32" /* pid_t */ },
+  signal: {
+    parameters: ["i32", /* int signum */ "pointer" /* sighandler_t handler */],
+    result: "pointer", // sighandler_t: the previous handler
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The bound functions, as `Deno.dlopen` types them. */
+export type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
