@@ -65,7 +65,10 @@ export async function buildRootfs(rootfs: string, options: RootfsOptions = {}): 
       const bundled = await new Deno.Command(Deno.execPath(), {
         args: ["bundle", "--quiet", "-o", bundle, `${ROOT}mod.ts`],
       }).output();
-      if (!bundled.success) throw new Error("deno bundle failed");
+      if (!bundled.success) {
+        const reason = new TextDecoder().decode(bundled.stderr).trim().split("\n").at(-1);
+        throw new Error(`deno bundle failed: ${reason ?? "no output"}`);
+      }
     }
     runtime = Deno.execPath();
     await install(rootfs, runtime, "/deno", 0o755);
