@@ -12,9 +12,62 @@ export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MOD = Deno.env.get("DENIT_MOD") ?? `${ROOT}/mod.ts`;
 const BUILD = `${ROOT}/tests/.build`;
 
-/** argv that runs denit with `args` under the pinned Deno. */
-export function denitArgv(args: readonly string[]): string[] {
-  return [DENO, "run", "-A", "--no-lock", MOD, ...args];
+/** argv that runs denit with `args` under the pinned Deno (or the given copy of both). */
+export function denitArgv(
+  args: readonly string[],
+  runtime: { deno: string; mod: string } = { deno: DENO, mod: MOD },
+): string[] {
+  return [runtime.deno, "run", "-A", "--no-lock", runtime.mod, ...args];
+}
+
+/** A copy of Deno and denit that any uid can read and run, removed with the scope. */
+export interface PublicRuntime extends AsyncDisposable {
+  /** The 0755 directory that holds both. */
+  dir: string;
+  deno: string;
+  mod: string;
+}
+
+/**
+ * Copy Deno and denit's sources into a fresh 0755 directory, for tests that run
+ * denit as another uid (nobody): the checkout may sit in a 0700 directory and
+ * Deno under `/root/.npm` (npx), neither of which that uid can read.
+ */
+export async function publicRuntime(): Promise<PublicRuntime> {
+  const dir = await Deno.makeTempDir({ prefix: "denit-public-" });
+  await Deno.chmod(dir, 0o755);
+  const deno = `${dir}/deno`;
+  try {
+    await Deno.link(DENO, deno); // the same inode; its mode is what npm gave it (0755)
+  } catch {
+    await Deno.copyFile(DENO, deno); // another file system
+  }
+  await Deno.chmod(deno, 0o755);
+  const source = MOD.slice(0, MOD.lastIndexOf("/"));
+  const target = `${dir}/denit`;
+  for (const entry of ["src", "plugins"]) {
+    await copyTree(`${source}/${entry}`, `${target}/${entry}`);
+  }
+  await Deno.copyFile(MOD, `${target}/mod.ts`);
+  await Deno.chmod(`${target}/mod.ts`, 0o644);
+  return {
+    dir,
+    deno,
+    mod: `${target}/mod.ts`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true, mode: 0o755 });
+  await Deno.chmod(to, 0o755);
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else if (entry.isFile) {
+      await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+      await Deno.chmod(`${to}/${entry.name}`, 0o644);
+    }
+  }
 }
 
 /** argv that makes `argv` PID 1 of a new PID namespace (killed with its parent). */
@@ -46,6 +99,28 @@ export async function fixture(name: string, extraFlags: string[] = []): Promise<
   if (!gcc.success) throw new Error(`gcc ${name}: ${new TextDecoder().decode(gcc.stderr)}`);
   await Deno.rename(temporary, binary); // atomic: parallel test files may race here
   return binary;
+}
+
+/**
+ * Whether every path a test needs exists (the programs of a Debian package; `deno task test`
+ * installs them first when it can, see scripts/test_setup.ts). When one is missing the test is
+ * to be ignored, except under `CI=true`, where this throws: there a test never silently
+ * disappears for a missing package, the file fails.
+ */
+export async function installed(
+  pkg: string,
+  paths: readonly string[],
+  env: { CI?: string | undefined } = { CI: Deno.env.get("CI") },
+): Promise<boolean> {
+  for (const path of paths) {
+    const found = await Deno.stat(path).then(() => true, () => false);
+    if (found) continue;
+    if (env.CI === "true") {
+      throw new Error(`${path} is missing: install the Debian package ${pkg} (CI=true)`);
+    }
+    return false;
+  }
+  return true;
 }
 
 /** Poll `check` until it returns a truthy value; throw after `timeoutMs` (a hang guard). */
@@ -104,6 +179,8 @@ export interface StartOptions {
   stdin?: "null" | "piped";
   /** argv placed before denit's, inside the namespace (setpriv, prlimit, env…). */
   wrapper?: readonly string[];
+  /** Run this copy of Deno and denit (see {@link publicRuntime}) instead of the checkout's. */
+  runtime?: { deno: string; mod: string };
 }
 
 /** A running denit. */
@@ -194,7 +271,7 @@ export class DenitProcess {
 /** Start denit with `args`. Use with `await using` so it never outlives the test. */
 export function startDenit(args: readonly string[], options: StartOptions = {}): DenitProcess {
   const pid1 = options.pid1 ?? true;
-  const inner = [...(options.wrapper ?? []), ...denitArgv(args)];
+  const inner = [...(options.wrapper ?? []), ...denitArgv(args, options.runtime)];
   const argv = pid1 ? asPid1(inner) : inner;
   const process = new Deno.Command(argv[0]!, {
     args: argv.slice(1),

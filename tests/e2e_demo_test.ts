@@ -1,10 +1,9 @@
 /** The README's first command works: `deno task demo` shows a graceful stop and exits 0. */
 import { equal, match } from "node:assert/strict";
-import { ROOT } from "./_helpers.ts";
+import { installed, ROOT } from "./_helpers.ts";
 
 for (const variant of [[], ["nginx"]]) {
-  const nginxMissing = variant.length > 0 &&
-    await Deno.stat("/usr/sbin/nginx").then(() => false, () => true);
+  const nginxMissing = variant.length > 0 && !await installed("nginx-light", ["/usr/sbin/nginx"]);
   Deno.test({
     name: `deno task demo ${variant.join(" ")} stops the server gracefully with denit as PID 1`
       .replace("  ", " "),

@@ -4,11 +4,11 @@
  * rewrite cuts it, HUP reloads, USR1 reopens logs, and --pre-stop keeps serving.
  */
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { startDenit, waitFor } from "./_helpers.ts";
+import { installed as isInstalled, startDenit, waitFor } from "./_helpers.ts";
 import { freePort, get, portOpen, slowUpstream, tempDir } from "./_e2e_helpers.ts";
 
 const NGINX = "/usr/sbin/nginx";
-const installed = await Deno.stat(NGINX).then(() => true, () => false);
+const installed = await isInstalled("nginx-light", [NGINX]);
 
 function config(dir: string, port: number, upstream: number, body: string): string {
   return `worker_processes 1;

@@ -4,14 +4,12 @@
  * 2-second request finish, and SIGUSR1 reopens the log without killing workers.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { startDenit, waitFor } from "./_helpers.ts";
+import { installed as isInstalled, startDenit, waitFor } from "./_helpers.ts";
 import { freePort, portOpen, tempDir } from "./_e2e_helpers.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
-const installed = await Deno.stat(FPM).then(() => Deno.stat("/usr/bin/cgi-fcgi")).then(
-  () => true,
-  () => false,
-);
+const installed = await isInstalled("php8.2-fpm", [FPM]) &&
+  await isInstalled("libfcgi-bin", ["/usr/bin/cgi-fcgi"]);
 
 async function phpFpm(dir: string, args = ["--preset", "php-fpm"]) {
   const port = freePort();

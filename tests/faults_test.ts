@@ -6,7 +6,8 @@
  * checked where they point and where they stand.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { fixture, MOD, runDenit, startDenit } from "./_helpers.ts";
+import { fixture, MOD, publicRuntime, runDenit, startDenit } from "./_helpers.ts";
+import type { PublicRuntime } from "./_helpers.ts";
 
 const NOBODY = "65534";
 
@@ -25,9 +26,22 @@ function limited(nproc: number, home: string): string[] {
   ];
 }
 
+/**
+ * How nobody starts denit: a copy of Deno and denit it can read (the checkout may be in a 0700
+ * directory, Deno under /root/.npm), from a directory it can read.
+ */
+function asNobody(nproc: number, home: string, runtime: PublicRuntime) {
+  return { wrapper: limited(nproc, home), runtime, cwd: runtime.dir };
+}
+
 /** Run denit as PID 1 under {@link limited} to the end. */
-async function withProcessLimit(nproc: number, args: string[], home: string) {
-  const denit = startDenit(args, { wrapper: limited(nproc, home) });
+async function withProcessLimit(
+  nproc: number,
+  args: string[],
+  home: string,
+  runtime: PublicRuntime,
+) {
+  const denit = startDenit(args, asNobody(nproc, home, runtime));
   const result = await denit.exit(30_000);
   return { code: result.code, stderr: result.stderr };
 }
@@ -40,11 +54,12 @@ async function nobodyHome(): Promise<string> {
 
 Deno.test("a spawn that fails with EAGAIN ends denit with 125 and one line, before any child", async () => {
   const home = await nobodyHome();
+  await using runtime = await publicRuntime();
   try {
     let eagain = 0;
     for (let nproc = 2; nproc <= 10; nproc++) {
       const marker = `${home}/child-ran-${nproc}`;
-      const result = await withProcessLimit(nproc, ["touch", marker], home);
+      const result = await withProcessLimit(nproc, ["touch", marker], home, runtime);
       const ran = await Deno.stat(marker).then(() => true, () => false);
       if (result.code === 125) {
         equal(result.stderr.trim().split("\n").length, 1, result.stderr);
@@ -66,10 +81,11 @@ Deno.test("a spawn that fails with EAGAIN ends denit with 125 and one line, befo
 
 Deno.test("a plugin's ctx.run() that cannot spawn rejects, and PID 1 keeps forwarding", async () => {
   const home = await nobodyHome();
+  await using runtime = await publicRuntime();
   try {
     await Deno.writeTextFile(
       `${home}/runner.ts`,
-      `import { definePlugin } from "${MOD}";
+      `import { definePlugin } from "${runtime.mod}";
 export default definePlugin({ name: "runner", onSignal: async (event, _decision, ctx) => {
   if (event.signal !== "SIGTERM") return;
   try { await ctx.run(["true"]); ctx.log.warn("helper ran"); }
@@ -84,7 +100,7 @@ export default definePlugin({ name: "runner", onSignal: async (event, _decision,
     for (let nproc = 4; nproc <= 12 && rejected === 0; nproc++) {
       const denit = startDenit(
         ["--plugin", `${home}/runner.ts`, `${home}/print_signals`, "15"],
-        { wrapper: limited(nproc, home) },
+        asNobody(nproc, home, runtime),
       );
       // Either the child says ready, or denit (or Deno) gives up at this limit.
       const ended = denit.process.status.then(() => false);
