@@ -18,8 +18,8 @@ export interface PreStopOptions {
   argv: readonly string[];
   /** Longest wait for the command; it is killed after that. */
   timeoutMs: number;
-  /** The received signal that starts a stop. */
-  stopSignal: SignalName;
+  /** The received signals that start a stop. */
+  stopSignals: readonly SignalName[];
 }
 
 /** The plugin behind `--pre-stop`. */
@@ -32,7 +32,7 @@ export function preStopPlugin(options: PreStopOptions): Plugin {
       // The hook's own deadline must outlast the command's.
       timeoutMs: options.timeoutMs + 5000,
       async handler(event, _decision, ctx) {
-        if (event.signal !== options.stopSignal || state === "done") return;
+        if (!options.stopSignals.includes(event.signal) || state === "done") return;
         if (state === "running") {
           ctx.log.info(`Second ${event.signal}: cutting the pre-stop command short`, {
             event: "prestop.cut",

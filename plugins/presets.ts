@@ -18,10 +18,26 @@
  */
 
 import { definePlugin } from "../mod.ts";
-import type { Plugin } from "../mod.ts";
+import type { Plugin, SignalName } from "../mod.ts";
 
 /** The presets by name. */
 export const PRESET_NAMES = ["nginx", "php-fpm"] as const;
+
+/**
+ * The received signals each preset treats as "stop": they start the stop sequence (pre-stop,
+ * stop timeout). The official nginx and php images set `STOPSIGNAL SIGQUIT`, so Docker,
+ * containerd and CRI-O send QUIT; `docker stop` without it and Ctrl-C send TERM and INT.
+ */
+export const PRESET_STOP_SIGNALS: Readonly<Record<string, readonly SignalName[]>> = {
+  nginx: ["SIGTERM", "SIGINT", "SIGQUIT"],
+  "php-fpm": ["SIGTERM", "SIGINT", "SIGQUIT"],
+};
+
+/** The stop signals of the presets together, or null without a preset. */
+export function presetStopSignals(names: readonly string[]): SignalName[] | null {
+  if (names.length === 0) return null;
+  return [...new Set(names.flatMap((name) => PRESET_STOP_SIGNALS[name] ?? []))];
+}
 
 /** `--preset nginx`. */
 export function nginxPreset(): Plugin {

@@ -12,8 +12,8 @@ import type { Plugin, SignalName } from "../mod.ts";
 export interface StopTimeoutOptions {
   /** Time after the stop signal was forwarded. */
   timeoutMs: number;
-  /** The received signal that starts a stop (SIGTERM as `docker stop` sends). */
-  stopSignal: SignalName;
+  /** The received signals that start a stop (SIGTERM as `docker stop` sends by default). */
+  stopSignals: readonly SignalName[];
 }
 
 /** The plugin behind `--stop-timeout`. */
@@ -23,7 +23,7 @@ export function stopTimeoutPlugin(options: StopTimeoutOptions): Plugin {
     name: "stop-timeout",
     order: "post",
     afterSignal(event, decision, delivered, ctx) {
-      if (armed || !delivered || event.signal !== options.stopSignal) return;
+      if (armed || !delivered || !options.stopSignals.includes(event.signal)) return;
       armed = true;
       ctx.log.info(`Stop timeout armed: SIGKILL in ${options.timeoutMs} ms`, {
         event: "stop.armed",

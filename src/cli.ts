@@ -9,7 +9,7 @@
 
 import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
-import { parseSignal } from "./signals.ts";
+import { collectedSignals, parseSignal, signalName } from "./signals.ts";
 
 /** Whose behaviour denit copies where the anchors differ. */
 export type CompatMode = "denit" | "tini" | "dumb-init";
@@ -50,8 +50,11 @@ export interface Config {
   presets: string[];
   preStop: PreStopCommand | null;
   preStopTimeoutMs: number;
-  /** The signal that starts a stop (pre-stop and stop timeout watch it). */
-  stopSignal: number;
+  /**
+   * The received signals that start a stop (pre-stop and stop timeout watch them); `null`:
+   * not given, so the presets' stop signals (TERM, INT, QUIT), else SIGTERM alone.
+   */
+  stopSignals: number[] | null;
   /** SIGKILL everything this long after the stop signal was forwarded. */
   stopTimeoutMs: number | null;
 }
@@ -91,7 +94,7 @@ function defaults(compat: CompatMode): Config {
     presets: [],
     preStop: null,
     preStopTimeoutMs: 30_000,
-    stopSignal: 15,
+    stopSignals: null,
     stopTimeoutMs: null,
   };
 }
@@ -136,23 +139,51 @@ export function parseDuration(name: string, value: string): number {
 
 function parseSignalOption(name: string, value: string): number {
   const signo = parseSignal(value);
-  if (signo === null) return bad(`Invalid signal for ${name}: ${quote(value)}`);
+  if (signo === null) return bad(`Invalid value for ${name}: unknown signal ${quote(value)}`);
+  return signo;
+}
+
+/**
+ * Why a received signal can never reach the plugin chain (so can never be rewritten or start
+ * a stop), or null when it can.
+ */
+export function neverReceived(signo: number): string | null {
+  if (signo === 9 || signo === 19) return "it cannot be caught";
+  if (signo === 17) return "it drives the reaper and is never forwarded";
+  if (!collectedSignals().includes(signo)) return "it is a fault signal denit does not collect";
+  return null;
+}
+
+/** A signal that must reach the chain: known, and one denit receives. */
+function parseReceivedSignal(name: string, value: string): number {
+  const signo = parseSignalOption(name, value);
+  const why = neverReceived(signo);
+  if (why !== null) {
+    bad(`Invalid value for ${name}: ${signalName(signo)} can never trigger (${why})`);
+  }
   return signo;
 }
 
 /** `S:R` with names or numbers; `R` may be `0` or `drop`. */
 export function parseRewrite(value: string): [number, number] {
   const parts = value.split(":");
-  const usage = `Invalid rewrite ${
-    quote(value)
-  }: expected FROM:TO, such as TERM:QUIT, 15:3 or USR1:drop`;
-  if (parts.length !== 2) return bad(usage);
-  const from = parseSignal(parts[0]!);
-  const toText = parts[1]!.trim().toLowerCase();
-  const to = toText === "0" || toText === "drop" ? 0 : parseSignal(parts[1]!);
-  if (from === null || to === null || from === 9 || from === 19) return bad(usage);
+  const where = `Invalid rewrite ${quote(value)}`;
+  if (parts.length !== 2) {
+    return bad(`${where}: expected FROM:TO, such as TERM:QUIT, 15:3 or USR1:drop`);
+  }
+  const [fromText, toText] = parts as [string, string];
+  const from = parseSignal(fromText);
+  if (from === null) return bad(`${where}: unknown signal ${quote(fromText.trim())}`);
+  const why = neverReceived(from);
+  if (why !== null) return bad(`${where}: ${signalName(from)} can never be rewritten (${why})`);
+  const dropped = ["0", "drop"].includes(toText.trim().toLowerCase());
+  const to = dropped ? 0 : parseSignal(toText);
+  if (to === null) return bad(`${where}: unknown signal ${quote(toText.trim())}`);
   return [from, to];
 }
+
+/** `--stop-signal` given on the command line replaces the environment's list. */
+const stopSignalsFromFlags = new WeakSet<Config>();
 
 function parseExitCode(name: string, value: string): number {
   const code = /^\s*[0-9]{1,3}\s*$/.test(value) ? Number(value) : NaN;
@@ -337,7 +368,16 @@ const OPTIONS: readonly OptionSpec[] = [
     long: "stop-signal",
     env: "DENIT_STOP_SIGNAL",
     takesValue: true,
-    apply: (c, v, s) => c.stopSignal = parseSignalOption(s, v),
+    apply: (c, v, s) => {
+      const fromFlag = !s.startsWith("DENIT_");
+      if (c.stopSignals === null || (fromFlag && !stopSignalsFromFlags.has(c))) c.stopSignals = [];
+      if (fromFlag) stopSignalsFromFlags.add(c);
+      for (const item of v.split(/[\s,]+/).filter(Boolean)) {
+        const signo = parseReceivedSignal(s, item);
+        if (!c.stopSignals.includes(signo)) c.stopSignals.push(signo);
+      }
+      if (c.stopSignals.length === 0) bad(`Invalid value for ${s}: empty`);
+    },
   },
   {
     long: "stop-timeout",

@@ -19,7 +19,7 @@ import { rewritePlugin } from "../plugins/rewrite.ts";
 import { remapExitPlugin } from "../plugins/exit_code.ts";
 import { preStopPlugin } from "../plugins/pre_stop.ts";
 import { stopTimeoutPlugin } from "../plugins/stop_timeout.ts";
-import { presetPlugin } from "../plugins/presets.ts";
+import { presetPlugin, presetStopSignals } from "../plugins/presets.ts";
 
 /** What {@link supervise} needs from the first steps. */
 export interface SuperviseOptions {
@@ -43,16 +43,18 @@ function builtinPlugins(config: Config): unknown[] {
   table.push(...config.rewrites);
   plugins.push(rewritePlugin(table));
   for (const preset of config.presets) plugins.push(presetPlugin(preset));
-  const stopSignal = signalName(config.stopSignal);
+  // An explicit --stop-signal decides; else the presets' stop signals; else SIGTERM.
+  const stopSignals = config.stopSignals?.map(signalName) ?? presetStopSignals(config.presets) ??
+    ["SIGTERM"];
   if (config.preStop !== null) {
     plugins.push(preStopPlugin({
       argv: config.preStop.argv,
       timeoutMs: config.preStopTimeoutMs,
-      stopSignal,
+      stopSignals,
     }));
   }
   if (config.stopTimeoutMs !== null) {
-    plugins.push(stopTimeoutPlugin({ timeoutMs: config.stopTimeoutMs, stopSignal }));
+    plugins.push(stopTimeoutPlugin({ timeoutMs: config.stopTimeoutMs, stopSignals }));
   }
   if (config.remapExitCodes.length > 0) plugins.push(remapExitPlugin(config.remapExitCodes));
   return plugins;

@@ -150,3 +150,62 @@ Deno.test({
     ]);
   },
 });
+
+const STOP_SENDERS = {
+  SIGQUIT: "the image's STOPSIGNAL, which Docker, containerd and CRI-O send",
+  SIGTERM: "docker stop without STOPSIGNAL",
+} as const;
+
+for (const [signal, sender] of Object.entries(STOP_SENDERS)) {
+  Deno.test({
+    name: `nginx --preset nginx: ${signal} (${sender}) starts the pre-stop and the stop timer`,
+    ignore: !installed,
+    async fn() {
+      await using dir = await tempDir("denit-nginx-");
+      // Longer than pre-stop + stop timeout: the graceful quit waits for it, the timer does not.
+      await using upstream = slowUpstream(5000);
+      const { denit, port } = await nginx(
+        dir.path,
+        [
+          "--preset",
+          "nginx",
+          "--pre-stop",
+          "sleep 1",
+          "--stop-timeout",
+          "1.5",
+          "--log-format",
+          "json",
+        ],
+        upstream.port,
+      );
+      await using _ = denit;
+      const request = get(`http://127.0.0.1:${port}/slow`);
+      await upstream.requested;
+      await denit.signal(signal as Deno.Signal);
+      await rejects(request); // cut by the stop timer's SIGKILL
+      const result = await denit.exit();
+      equal(result.code, 137, result.stderr);
+      const events = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
+      const timeline = events
+        .filter((e) =>
+          [
+            "prestop.started",
+            "prestop.finished",
+            "signal.forwarded",
+            "stop.armed",
+            "stop.timeout",
+            "child.exited",
+          ].includes(e.event)
+        )
+        .map((e) => e.event === "signal.forwarded" ? `${e.event}:${e.signal}` : e.event);
+      deepEqual(timeline.slice(0, 6), [
+        "prestop.started",
+        "prestop.finished",
+        "signal.forwarded:SIGQUIT",
+        "stop.armed",
+        "stop.timeout",
+        "child.exited",
+      ]);
+    },
+  });
+}

@@ -117,3 +117,42 @@ Deno.test({
     equal((await denit.exit()).code, 0);
   },
 });
+
+const STOP_SENDERS = {
+  SIGQUIT: "the image's STOPSIGNAL, which Docker, containerd and CRI-O send",
+  SIGTERM: "docker stop without STOPSIGNAL",
+} as const;
+
+for (const [signal, sender] of Object.entries(STOP_SENDERS)) {
+  Deno.test({
+    name:
+      `php-fpm --preset php-fpm --stop-timeout 1: ${signal} (${sender}) arms the timer and a 2 s request is cut`,
+    ignore: !installed,
+    async fn() {
+      await using dir = await tempDir("denit-fpm-");
+      const { denit, port } = await phpFpm(dir.path, [
+        "--preset",
+        "php-fpm",
+        "--stop-timeout",
+        "1",
+        "--log-format",
+        "json",
+      ]);
+      await using _ = denit;
+      const inFlight = request(dir.path, port);
+      const denitPid = await denit.denitPid();
+      await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let the worker pick it up
+      await denit.signal(signal as Deno.Signal);
+      const response = await inFlight;
+      equal(new TextDecoder().decode(response.stdout).includes("php-done"), false);
+      const result = await denit.exit();
+      equal(result.code, 137, result.stderr);
+      const events = result.stderr.trim().split("\n").map((line) => JSON.parse(line).event);
+      deepEqual(events.filter((e) => e === "stop.armed" || e === "stop.timeout"), [
+        "stop.armed",
+        "stop.timeout",
+      ]);
+    },
+  });
+}
