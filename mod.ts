@@ -34,6 +34,7 @@ export type {
   Logger,
   Plugin,
   PluginContext,
+  PluginFactory,
   PluginHooks,
   RunOptions,
   SignalDecision,

@@ -7,7 +7,7 @@
 /** denit's version. */
 export const VERSION = "0.1.0";
 
-/** `denit --help`. */
+/** `denit --help`: every line fits 80 columns. */
 export const HELP_TEXT = `denit ${VERSION}: a container init (PID 1) with TypeScript plugins
 
 Usage: denit [OPTIONS] [--] PROGRAM [ARGS...]
@@ -20,40 +20,50 @@ Signals and processes:
   -c, --single-child          No new session; signals go to the child only
   -g, --process-group         Signal the child's process group (tini's -g;
                               already the default outside --compat tini)
-  -r, --rewrite FROM:TO       Rewrite signal FROM to TO before forwarding; names
-                              or numbers (TERM:QUIT, 15:3); TO 0 or drop drops it
+  -r, --rewrite FROM:TO       Rewrite signal FROM to TO before forwarding:
+                              TERM:QUIT, 15:3; TO 0 or drop drops it
   -s, --subreaper             Require becoming a child subreaper (automatic
                               when not PID 1; fails with 125 if impossible)
   -p, --parent-death-signal SIG
-                              Signal denit gets when its parent dies (forwarded)
-      --drain-timeout S       Grace for processes left when the child exits:
-                              SIGTERM, wait S seconds, SIGKILL (default 3; 0 kills at once)
+                              Signal denit gets when its parent dies
+      --drain-timeout DUR     When the child exits and others remain: SIGTERM,
+                              wait DUR, SIGKILL (default 3; 0 kills at once)
       --compat MODE           denit (default), tini or dumb-init behaviour
 Stop features (plugins):
-      --preset NAME           nginx or php-fpm: graceful stop and safe signals
-      --pre-stop CMD          Run CMD on the first stop signal, then forward it;
-                              shell form, or argv form as a JSON array
-      --pre-stop-timeout S    Longest wait for the pre-stop command (default 30)
-      --stop-signal SIG       The signal that starts a stop (default SIGTERM)
-      --stop-timeout S        SIGKILL everything S seconds after the stop signal
-                              was forwarded
+      --preset NAME           nginx or php-fpm: graceful stop, safe signals;
+                              TERM, INT and QUIT each start the stop
+      --pre-stop CMD          Run CMD on the first stop signal, then forward
+                              it; a JSON array of strings is argv, anything
+                              else a /bin/sh -c command
+      --pre-stop-timeout DUR  Longest wait for the pre-stop command (default 30)
+      --stop-signal SIG[,SIG] Signals that start a stop (repeatable; default
+                              TERM, or the preset's)
+      --stop-timeout DUR      SIGKILL everything DUR after the stop signal was
+                              forwarded (keep it below the runtime's grace)
   -e, --remap-exit CODE       Report exit code CODE as 0 (repeatable)
-      --plugin PATH           Load a TypeScript plugin (repeatable)
+      --plugin PATH[={JSON}]  Load a TypeScript plugin (repeatable); a JSON
+                              object after = goes to the module's factory
 Logging:
   -v, --verbose               More logging (repeatable: info, debug, trace)
-      --verbosity N           0 error, 1 warn (default), 2 info, 3 debug, 4 trace
-      --log-format FORMAT     text (default) or json (one event per line, info level)
+      --verbosity N           0 error, 1 warn (default), 2 info, 3 debug,
+                              4 trace
+      --log-format FORMAT     text (default) or json (one event per line,
+                              info level)
   -w, --warn-on-reap          Log every reaped zombie
 Other:
   -h, --help                  Show this help
-  -V, --version               Show the version
+  -V, --version               Show the version (and Deno's)
   -l, --license               Show the licence
+
+Durations (DUR) are seconds (3, 0.5) or carry a unit: 500ms, 2s, 1m; at most
+24 hours. Signals (SIG) are names with or without SIG (TERM, SIGRTMIN+3) or
+numbers.
 
 Every option has an environment twin: DENIT_SINGLE_CHILD, DENIT_PROCESS_GROUP,
 DENIT_REWRITE (comma-separated), DENIT_SUBREAPER, DENIT_PARENT_DEATH_SIGNAL,
 DENIT_DRAIN_TIMEOUT, DENIT_COMPAT, DENIT_PRESET, DENIT_PRE_STOP,
 DENIT_PRE_STOP_TIMEOUT, DENIT_STOP_SIGNAL, DENIT_STOP_TIMEOUT, DENIT_REMAP_EXIT,
-DENIT_PLUGIN (colon-separated), DENIT_VERBOSITY, DENIT_LOG_FORMAT,
+DENIT_PLUGIN (colon-separated, no options), DENIT_VERBOSITY, DENIT_LOG_FORMAT,
 DENIT_WARN_ON_REAP. TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY,
 DUMB_INIT_SETSID and DUMB_INIT_DEBUG are honoured. Flags win.
 

@@ -21,6 +21,14 @@ export interface PreStopCommand {
   text: string;
 }
 
+/** A plugin named on the command line, with the options given after `=` (a JSON object). */
+export interface PluginSpec {
+  /** The module's path, as given. */
+  path: string;
+  /** Options for a plugin whose export is a factory: `--plugin PATH={"key":1}`. */
+  options?: Record<string, unknown>;
+}
+
 /** Everything denit was asked to do. */
 export interface Config {
   /** The program and its arguments. */
@@ -45,8 +53,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Grace for other processes after the main child exits. */
   drainTimeoutMs: number;
-  /** Plugin module paths, as given. */
-  plugins: string[];
+  /** Plugin modules, as given, with their options. */
+  plugins: PluginSpec[];
   presets: string[];
   preStop: PreStopCommand | null;
   preStopTimeoutMs: number;
@@ -165,9 +173,11 @@ function parseReceivedSignal(name: string, value: string): number {
 }
 
 /** `S:R` with names or numbers; `R` may be `0` or `drop`. */
-export function parseRewrite(value: string): [number, number] {
+export function parseRewrite(value: string, name = "--rewrite"): [number, number] {
   const parts = value.split(":");
-  const where = `Invalid rewrite ${quote(value)}`;
+  const where = value.trim() === ""
+    ? `Invalid rewrite for ${name}`
+    : `Invalid rewrite ${quote(value)}`;
   if (parts.length !== 2) {
     return bad(`${where}: expected FROM:TO, such as TERM:QUIT, 15:3 or USR1:drop`);
   }
@@ -193,33 +203,58 @@ function parseExitCode(name: string, value: string): number {
   return code;
 }
 
+/** One range everywhere: 0 error, 1 warn, 2 info, 3 debug, 4 trace. */
 function parseVerbosity(name: string, value: string): number {
-  if (!/^\s*[0-9]{1,2}\s*$/.test(value)) {
+  if (!/^\s*[0-4]\s*$/.test(value)) {
     return bad(`Invalid verbosity for ${name}: ${quote(value)} (expected 0 to 4)`);
   }
-  return Math.min(4, Number(value));
+  return Number(value);
 }
 
-/** `["argv","form"]` or a shell command line. */
+/**
+ * A command: a value that parses as a JSON array of strings is argv; anything else (even one
+ * starting with `[`, such as `[ -f /x ] && sleep 1`) is a shell command for `/bin/sh -c`.
+ */
 export function parseCommandText(name: string, value: string): PreStopCommand {
   const text = value.trim();
   if (text === "") return bad(`Invalid command for ${name}: empty`);
+  if (value.includes("\0")) return bad(`Invalid command for ${name}: it holds a NUL byte`);
   if (text.startsWith("[")) {
     let argv: unknown;
     try {
       argv = JSON.parse(text);
     } catch {
-      return bad(`Invalid command for ${name}: not a JSON array of strings`);
+      argv = null; // not JSON: a shell command
     }
     if (
-      !Array.isArray(argv) || argv.length === 0 ||
-      !argv.every((item) => typeof item === "string" && !item.includes("\0"))
+      Array.isArray(argv) && argv.length > 0 && argv.every((item) => typeof item === "string")
     ) {
-      return bad(`Invalid command for ${name}: not a JSON array of strings`);
+      return { argv: argv as string[], text };
     }
-    return { argv: argv as string[], text };
   }
   return { argv: ["/bin/sh", "-c", text], text };
+}
+
+/** `PATH` or `PATH={"json":"options"}`: the options start at the first `={`. */
+export function parsePluginSpec(name: string, value: string): PluginSpec {
+  const at = value.indexOf("={");
+  const path = at < 0 ? value : value.slice(0, at);
+  if (path.trim() === "") return bad(`Invalid plugin path for ${name}: empty`);
+  if (at < 0) return { path };
+  let options: unknown;
+  try {
+    options = JSON.parse(value.slice(at + 1));
+  } catch (error) {
+    return bad(
+      `Invalid options for plugin ${quote(path)}: ${
+        error instanceof Error ? error.message : String(error)
+      } (expected a JSON object after "=")`,
+    );
+  }
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return bad(`Invalid options for plugin ${quote(path)}: expected a JSON object after "="`);
+  }
+  return { path, options: options as Record<string, unknown> };
 }
 
 interface OptionSpec {
@@ -279,7 +314,7 @@ const OPTIONS: readonly OptionSpec[] = [
     takesValue: true,
     apply: (c, v, s) => {
       const items = s.startsWith("DENIT_") ? v.split(/[\s,]+/).filter(Boolean) : [v];
-      for (const item of items) c.rewrites.push(parseRewrite(item));
+      for (const item of items) c.rewrites.push(parseRewrite(item, s));
     },
   },
   {
@@ -332,11 +367,14 @@ const OPTIONS: readonly OptionSpec[] = [
     env: "DENIT_PLUGIN",
     takesValue: true,
     apply: (c, v, s) => {
+      // The environment's list is colon-separated, so it carries paths only, no options.
       const items = s.startsWith("DENIT_") ? v.split(":").filter(Boolean) : [v];
       if (items.length === 0 || items.some((item) => item.trim() === "")) {
         bad(`Invalid plugin path for ${s}: empty`);
       }
-      c.plugins.push(...items);
+      for (const item of items) {
+        c.plugins.push(s.startsWith("DENIT_") ? { path: item } : parsePluginSpec(s, item));
+      }
     },
   },
   {
@@ -406,6 +444,37 @@ function applyAnchorEnvironment(config: Config, env: Readonly<Record<string, str
   if (env["DUMB_INIT_DEBUG"] === "1") config.verbosity = Math.max(config.verbosity, 3);
 }
 
+/** Edit distance between two short strings (insertions, deletions, substitutions, swaps). */
+function distance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      }
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** The error for an unknown long option, with the closest known one when it looks misspelt. */
+function unknownLongOption(name: string): string {
+  const known = [...OPTIONS.map((option) => option.long), "help", "version", "license"];
+  let closest: string | null = null;
+  let best = Infinity;
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate);
+    if (d < best) [closest, best] = [candidate, d];
+  }
+  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 4)));
+  const hint = closest !== null && best <= limit ? `: did you mean --${closest}?` : "";
+  return `Unknown option ${quote(`--${name}`)}${hint} (see denit --help)`;
+}
+
 function findShort(letter: string): OptionSpec | undefined {
   return OPTIONS.find((option) => option.short === letter);
 }
@@ -420,10 +489,16 @@ export function parseCommandLine(
   invokedAs?: string,
 ): Invocation {
   const config = defaults(compatFromProgramName(invokedAs));
-  applyAnchorEnvironment(config, env);
-  for (const option of OPTIONS) {
-    const value = option.env === undefined ? undefined : env[option.env];
-    if (value !== undefined) option.apply(config, value, option.env!);
+  // A bad variable must not stop --help or --version from answering: keep its error for later.
+  let environmentError: unknown = null;
+  try {
+    applyAnchorEnvironment(config, env);
+    for (const option of OPTIONS) {
+      const value = option.env === undefined ? undefined : env[option.env];
+      if (value !== undefined) option.apply(config, value, option.env!);
+    }
+  } catch (error) {
+    environmentError = error;
   }
 
   let index = 0;
@@ -454,7 +529,7 @@ export function parseCommandLine(
       const equals = arg.indexOf("=");
       const name = equals < 0 ? arg.slice(2) : arg.slice(2, equals);
       const option = OPTIONS.find((candidate) => candidate.long === name);
-      if (option === undefined) bad(`Unknown option ${quote(`--${name}`)} (see denit --help)`);
+      if (option === undefined) bad(unknownLongOption(name));
       if (!option.takesValue) {
         if (equals >= 0) bad(`Option ${quote(`--${name}`)} takes no value`);
         option.apply(config, "1", `--${name}`);
@@ -499,6 +574,7 @@ export function parseCommandLine(
   if (wantsHelp) return { kind: "help", compat: config.compat };
   if (wantsVersion) return { kind: "version", compat: config.compat };
   if (wantsLicense) return { kind: "license" };
+  if (environmentError !== null) throw environmentError;
   config.command = args.slice(index);
   if (config.command.length === 0) bad("Missing program to run (see denit --help)");
   if (config.command[0] === "") bad("Invalid program name: empty");

@@ -3,7 +3,11 @@
  * per event, synchronously so nothing is lost when denit exits right after.
  *
  * Text: `denit[1] WARN Cannot forward signal "SIGTERM" to pid 12: ESRCH plugin=x`
- * JSON: `{"ts":"…","mono":12.345,"level":"warn","event":"…","msg":"…",…}`
+ * JSON: `{"ts":"…","mono":12.345,"source":"denit","level":"warn","event":"…","msg":"…",…}`
+ *
+ * A line is always one line: control characters in a message (a newline in a
+ * program's name) are escaped. `source` tells denit's JSON lines apart from the
+ * child's own on the same log stream.
  *
  * @module
  */
@@ -28,7 +32,10 @@ export interface Logger {
   with(fields: LogFields): Logger;
 }
 
-const TEXT_FIELDS = ["plugin", "hook"];
+/** The tags that say who speaks, first on a text line. */
+const TEXT_TAGS = ["plugin", "hook"];
+/** The value of `source` in every JSON line. */
+export const LOG_SOURCE = "denit";
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 
@@ -68,7 +75,12 @@ export interface LoggerOptions {
 function formatValue(value: LogFields[string]): string {
   if (Array.isArray(value)) return JSON.stringify(value);
   const text = String(value);
-  return /[\s"=]/.test(text) ? JSON.stringify(text) : text;
+  return /[\s"=\p{Cc}]/u.test(text) ? JSON.stringify(text) : text;
+}
+
+/** Control characters as JSON escapes (`\n`, `\u001b`), so a message stays one line. */
+export function oneLine(message: string): string {
+  return message.replace(/\p{Cc}/gu, (char) => JSON.stringify(char).slice(1, -1));
 }
 
 /** Creates the root logger. */
@@ -83,18 +95,27 @@ export function createLogger(options: LoggerOptions): Logger {
       const record: Record<string, unknown> = {
         ts: new Date().toISOString(),
         mono: Math.round(performance.now() * 1000) / 1000,
+        source: LOG_SOURCE,
         level,
         ...fields,
         msg: message,
       };
+      record["source"] = LOG_SOURCE; // a field of the same name keeps the key's place, not its value
       sink(JSON.stringify(record) + "\n");
       return;
     }
-    let line = `${name}[${Deno.pid}] ${level.toUpperCase()} ${message}`;
-    // Text lines carry only the tags that say who speaks; JSON carries every field.
-    for (const key of TEXT_FIELDS) {
+    let line = `${name}[${Deno.pid}] ${level.toUpperCase()} ${oneLine(message)}`;
+    // Who speaks comes first. denit's own lines carry only that (their fields are for JSON);
+    // a plugin's lines keep every field it gave, as it would see them in JSON.
+    for (const key of TEXT_TAGS) {
       const value = fields[key];
       if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+    }
+    if (fields["plugin"] !== undefined) {
+      for (const [key, value] of Object.entries(fields)) {
+        if (TEXT_TAGS.includes(key) || key === "event" || value === undefined) continue;
+        line += ` ${oneLine(key)}=${formatValue(value)}`;
+      }
     }
     sink(line + "\n");
   }

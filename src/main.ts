@@ -34,7 +34,7 @@ function versionLine(compat: CompatMode): string {
   // Docker parses `docker-init --version` as "tini version X"; catatonit does the same.
   if (compat === "tini") return `tini version ${VERSION}_denit`;
   if (compat === "dumb-init") return `dumb-init v${VERSION} (denit)`;
-  return `denit ${VERSION}`;
+  return `denit ${VERSION} (deno ${Deno.version.deno})`;
 }
 
 function writeStdout(text: string): void {

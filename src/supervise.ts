@@ -60,14 +60,32 @@ function builtinPlugins(config: Config): unknown[] {
   return plugins;
 }
 
+/**
+ * A plugin module exports a plugin, or a factory that makes one from its options (the way
+ * Vite and Rollup plugins are written): `--plugin PATH={"key":1}` calls it with the object,
+ * `--plugin PATH` with nothing.
+ */
+async function instantiate(
+  exported: unknown,
+  options: Record<string, unknown> | undefined,
+): Promise<unknown> {
+  if (typeof exported === "function") {
+    return options === undefined ? await exported() : await exported(options);
+  }
+  if (options !== undefined) {
+    throw new TypeError("options were given, but the module exports a plugin, not a factory");
+  }
+  return exported;
+}
+
 async function registerPlugins(config: Config, log: Logger): Promise<PluginHost> {
   const host = new PluginHost(log);
   for (const plugin of builtinPlugins(config)) host.register(plugin);
   const cwd = Deno.cwd();
-  for (const path of config.plugins) {
-    const plugin = await loadPluginFile(path, cwd);
+  for (const { path, options } of config.plugins) {
+    const exported = await loadPluginFile(path, cwd);
     try {
-      host.register(plugin);
+      host.register(await instantiate(exported, options));
     } catch (error) {
       throw new DenitError(`Cannot use plugin ${JSON.stringify(path)}: ${describeError(error)}`);
     }

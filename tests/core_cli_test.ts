@@ -126,7 +126,7 @@ Deno.test("-h, --help, -V and --version exit 0 without running anything", async 
   ok(h!.stdout.startsWith("denit "), h!.stdout);
   ok(h!.stdout.includes("--drain-timeout"));
   equal(help!.stdout, h!.stdout);
-  ok(/^denit \S+\n$/.test(v!.stdout), v!.stdout);
+  ok(/^denit \S+ \(deno \S+\)\n$/.test(v!.stdout), v!.stdout);
   equal(version!.stdout, v!.stdout);
   ok(tini!.stdout.startsWith("tini version "), tini!.stdout);
   ok(/^dumb-init v/.test(dumb!.stdout), dumb!.stdout);

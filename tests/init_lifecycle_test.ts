@@ -167,7 +167,10 @@ Deno.test("denit ends its options at the first non-option and answers -h and -V"
   const help = await runDenit(["-h"], { pid1: false });
   equal(help.code, 0);
   match(help.stdout, /Usage: denit/);
-  match((await runDenit(["-V"], { pid1: false })).stdout, /^denit \d+\.\d+\.\d+\n$/);
+  match(
+    (await runDenit(["-V"], { pid1: false })).stdout,
+    /^denit \d+\.\d+\.\d+ \(deno \d+\.\d+\.\d+\)\n$/,
+  );
   match(
     (await runDenit(["--compat", "tini", "--version"], { pid1: false })).stdout,
     /^tini version /,

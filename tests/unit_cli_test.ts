@@ -73,7 +73,8 @@ Deno.test("parseCommandLine() rejects bad input with exit 125 and one line", () 
   ok(usageError(["--drain-timeout", "soon", "x"]).message.includes('"soon"'));
   ok(usageError(["--compat", "systemd", "x"]).message.includes('"systemd"'));
   ok(usageError(["-p", "SIGNOPE", "x"]).message.includes('"SIGNOPE"'));
-  ok(usageError(["--pre-stop", "[1,2]", "x"]).message.includes("JSON array"));
+  // Only a JSON array of strings is argv; anything else, [1,2] too, is a shell command.
+  deepEqual(config(["--pre-stop", "[1,2]", "x"]).preStop?.argv, ["/bin/sh", "-c", "[1,2]"]);
   ok(usageError(["--rewrite"]).message.includes("needs a value"));
   ok(usageError(["--single-child=1", "x"]).message.includes("takes no value"));
 });
@@ -89,7 +90,7 @@ Deno.test("parseCommandLine() honours env twins, flags winning", () => {
   deepEqual(parsed.rewrites, [[15, 3], [10, 0], [15, 2]]);
   equal(parsed.singleChild, true);
   equal(parsed.drainTimeoutMs, 500);
-  deepEqual(parsed.plugins, ["/a.ts", "/b.ts"]);
+  deepEqual(parsed.plugins, [{ path: "/a.ts" }, { path: "/b.ts" }]);
   deepEqual(parsed.presets, ["nginx"]);
   usageError(["x"], { DENIT_SINGLE_CHILD: "maybe" });
 });

@@ -17,6 +17,12 @@ const ORDERS: readonly HookOrder[] = ["pre", "normal", "post"];
 const PLUGIN_KEYS = new Set<string>(["name", "order", "timeoutMs", ...HOOK_NAMES]);
 const HOOK_KEYS = new Set(["handler", "order", "timeoutMs"]);
 
+/**
+ * Every key of `P` that is not one of {@link Plugin}'s must be `never`: `definePlugin` then
+ * refuses a misspelled hook at `deno check` time, as `satisfies Plugin` does.
+ */
+export type OnlyPluginKeys<P> = { [K in Exclude<keyof P, keyof Plugin>]: never };
+
 /** A validated hook, ready to run. */
 export interface RegisteredHook<K extends HookName = HookName> {
   plugin: string;
@@ -123,7 +129,9 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
 
 /**
  * Declare a plugin. Returns it unchanged (frozen) after checking its shape, so
- * mistakes surface where the plugin is written.
+ * mistakes surface where the plugin is written: a key that is not a hook
+ * (`onSignals`) fails `deno check` already, and the same check runs again at
+ * start-up for plain JavaScript.
  *
  * @example Rewrite SIGTERM to SIGQUIT
  * ```ts
@@ -137,7 +145,7 @@ export function validatePlugin(candidate: unknown): RegisteredHook[] {
  * });
  * ```
  */
-export function definePlugin<const P extends Plugin>(plugin: P): Readonly<P> {
+export function definePlugin<const P extends Plugin>(plugin: P & OnlyPluginKeys<P>): Readonly<P> {
   validatePlugin(plugin);
   return Object.freeze(plugin);
 }

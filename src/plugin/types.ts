@@ -153,3 +153,13 @@ export type Plugin =
     timeoutMs?: number;
   }
   & { [K in HookName]?: HookSpec<PluginHooks[K]> };
+
+/**
+ * A plugin module may export a factory instead of a plugin, the way Vite and Rollup plugins
+ * are written: `--plugin ./cache.ts={"dir":"/var/cache"}` calls it with the JSON object,
+ * `--plugin ./cache.ts` with nothing. Options never pass through the environment, so the child
+ * does not inherit them.
+ */
+export type PluginFactory<O extends Record<string, unknown> = Record<string, unknown>> = (
+  options?: O,
+) => Plugin | Promise<Plugin>;
