@@ -213,12 +213,17 @@ export class Supervisor {
     }
     const name = signalName(info.signo);
     if (this.#log.enabled("info")) {
-      this.#log.info(`Received ${name} from pid ${info.pid}`, {
-        event: "signal.received",
-        signal: name,
-        sender: info.pid,
-        uid: info.uid,
-      });
+      this.#log.info(
+        info.pid === 0
+          ? `Received ${name} from outside the container (sender pid 0: the runtime, another PID namespace or the kernel)`
+          : `Received ${name} from pid ${info.pid}`,
+        {
+          event: "signal.received",
+          signal: name,
+          sender: info.pid,
+          uid: info.uid,
+        },
+      );
     }
     if (this.#swallowOnce.delete(info.signo)) {
       this.#log.info(`Ignoring ${name} sent by the kernel for the TTY hand-off`, {
@@ -349,7 +354,17 @@ export class Supervisor {
     }
     await this.#host.beforeExit({ exitCode, child: status });
     this.#host.shutdown();
-    this.#log.info(`Exiting with code ${exitCode}`, { event: "exit", exitCode });
+    const why = status.signal === null
+      ? `the child exited with code ${status.code}`
+      : `the child was killed by ${status.signal}`;
+    const mapped = exitCode === status.exitCode
+      ? ""
+      : `; -e or a plugin mapped ${status.exitCode} to ${exitCode}`;
+    this.#log.info(`Exiting with code ${exitCode}: ${why}${mapped}`, {
+      event: "exit",
+      exitCode,
+      reason: why,
+    });
     return exitCode;
   }
 
