@@ -66,6 +66,7 @@ http { access_log off; client_body_temp_path ${temp}/b; proxy_temp_path ${temp}/
   workload = [
     Deno.execPath(),
     "run",
+    "-q",
     "-A",
     "--no-lock",
     `${ROOT}/scripts/demo_server.ts`,
@@ -82,6 +83,7 @@ const pid1 = await canUnshare();
 const denitArgv = [
   Deno.execPath(),
   "run",
+  "-q",
   "-A",
   "--no-lock",
   `${ROOT}/mod.ts`,

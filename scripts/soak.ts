@@ -73,6 +73,7 @@ const denit = new Deno.Command("unshare", {
     "--kill-child",
     Deno.execPath(),
     "run",
+    "-q",
     "-A",
     "--no-lock",
     `${ROOT}/mod.ts`,
