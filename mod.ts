@@ -24,6 +24,9 @@
  */
 
 export { definePlugin } from "./src/plugin/define.ts";
+export type { OnlyPluginKeys } from "./src/plugin/define.ts";
+export type { LogFields, LogLevel } from "./src/log.ts";
+export type { StandardSignal } from "./src/signals.ts";
 export type {
   ExitInfo,
   ExitStatus,
@@ -44,7 +47,7 @@ export type {
   SignalVerdict,
 } from "./src/plugin/types.ts";
 export { HOOK_NAMES } from "./src/plugin/types.ts";
-export { parseSignal, signalName, signalNumber } from "./src/signals.ts";
+export { parseSignal, signalName, signalNumber, STANDARD_SIGNALS } from "./src/signals.ts";
 export { VERSION } from "./src/about.ts";
 
 if (import.meta.main) {

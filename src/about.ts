@@ -4,8 +4,10 @@
  * @module
  */
 
-/** denit's version. */
-export const VERSION = "0.1.0";
+import config from "../deno.json" with { type: "json" };
+
+/** denit's version: the one in deno.json, which `deno publish` uses too. */
+export const VERSION: string = config.version;
 
 /** `denit --help`: every line fits 80 columns. */
 export const HELP_TEXT = `denit ${VERSION}: a container init (PID 1) with TypeScript plugins

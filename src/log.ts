@@ -21,10 +21,15 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 /** The logger handed to denit's parts and, tagged with their name, to plugins. */
 export interface Logger {
+  /** Something failed: denit or a plugin could not do what it was asked. */
   error(message: string, fields?: LogFields): void;
+  /** Something is wrong, but denit carries on (the default level shows it). */
   warn(message: string, fields?: LogFields): void;
+  /** What happened: signals, the child, the stop (`-vv`, and JSON logs). */
   info(message: string, fields?: LogFields): void;
+  /** Details for finding a problem (`-vvv`). */
   debug(message: string, fields?: LogFields): void;
+  /** Everything (`-vvvv`). */
   trace(message: string, fields?: LogFields): void;
   /** Whether a message at `level` would be written. */
   enabled(level: LogLevel): boolean;

@@ -48,8 +48,10 @@ export async function publicRuntime(): Promise<PublicRuntime> {
   for (const entry of ["src", "plugins"]) {
     await copyTree(`${source}/${entry}`, `${target}/${entry}`);
   }
-  await Deno.copyFile(MOD, `${target}/mod.ts`);
-  await Deno.chmod(`${target}/mod.ts`, 0o644);
+  for (const file of ["mod.ts", "deno.json"]) { // src/about.ts reads the version from deno.json
+    await Deno.copyFile(`${source}/${file}`, `${target}/${file}`);
+    await Deno.chmod(`${target}/${file}`, 0o644);
+  }
   return {
     dir,
     deno,

@@ -5,10 +5,21 @@
  */
 
 import type { Logger } from "../log.ts";
-import type { ExitStatus } from "../reaper.ts";
 import type { SignalName } from "../signals.ts";
 
-export type { ExitStatus, Logger, SignalName };
+export type { Logger, SignalName };
+
+/** How a process ended (the main child, a helper, an orphan). */
+export interface ExitStatus {
+  /** Its pid. */
+  pid: number;
+  /** Its exit code, when it exited. */
+  code: number | null;
+  /** The signal that killed it, when it was killed. */
+  signal: SignalName | null;
+  /** As a shell reports it: the code, or 128 + the signal number. */
+  exitCode: number;
+}
 
 /** Who receives a forwarded signal. */
 export type SignalTarget =
@@ -50,8 +61,11 @@ export type SignalVerdict = void | undefined | {
 
 /** The child about to be started; `setup` handlers may replace any field. */
 export interface LaunchSpec {
+  /** The program and its arguments (the program is looked up in PATH). */
   argv: string[];
+  /** The child's whole environment. */
   env: Record<string, string>;
+  /** The child's working directory. */
   cwd: string;
 }
 
