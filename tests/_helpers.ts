@@ -37,25 +37,31 @@ export async function publicRuntime(): Promise<PublicRuntime> {
   const dir = await Deno.makeTempDir({ prefix: "denit-public-" });
   await Deno.chmod(dir, 0o755);
   const deno = `${dir}/deno`;
-  try {
-    await Deno.link(DENO, deno); // the same inode; its mode is what npm gave it (0755)
-  } catch {
-    await Deno.copyFile(DENO, deno); // another file system
+  // A hard link when Deno's own file is readable and executable by all (npm makes it 0755);
+  // a copy otherwise, or across file systems. Never chmod the link: that is the user's file.
+  const linked = await Deno.link(DENO, deno).then(() => true, () => false);
+  if (!linked || ((await Deno.stat(deno)).mode! & 0o005) !== 0o005) {
+    if (linked) await Deno.remove(deno);
+    await Deno.copyFile(DENO, deno);
+    await Deno.chmod(deno, 0o755);
   }
-  await Deno.chmod(deno, 0o755);
   const source = MOD.slice(0, MOD.lastIndexOf("/"));
   const target = `${dir}/denit`;
-  for (const entry of ["src", "plugins"]) {
-    await copyTree(`${source}/${entry}`, `${target}/${entry}`);
-  }
-  for (const file of ["mod.ts", "deno.json"]) { // src/about.ts reads the version from deno.json
+  const name = MOD.slice(MOD.lastIndexOf("/") + 1);
+  await Deno.mkdir(target, { mode: 0o755 });
+  await Deno.chmod(target, 0o755);
+  // A checkout (mod.ts with src/ and plugins/), or DENIT_MOD naming one file (a bundle).
+  const parts = await Deno.stat(`${source}/src`).then(() => ["src", "plugins"], () => []);
+  for (const entry of parts) await copyTree(`${source}/${entry}`, `${target}/${entry}`);
+  const files = parts.length > 0 ? [name, "deno.json"] : [name]; // src/about.ts reads deno.json
+  for (const file of files) {
     await Deno.copyFile(`${source}/${file}`, `${target}/${file}`);
     await Deno.chmod(`${target}/${file}`, 0o644);
   }
   return {
     dir,
     deno,
-    mod: `${target}/mod.ts`,
+    mod: `${target}/${MOD.slice(MOD.lastIndexOf("/") + 1)}`,
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
