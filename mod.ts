@@ -43,8 +43,18 @@ export type {
   SignalVerdict,
 } from "./src/plugin/types.ts";
 export { HOOK_NAMES } from "./src/plugin/types.ts";
+import type { ServicesFile } from "./src/services/types.ts";
 export { parseSignal, signalName, signalNumber } from "./src/signals.ts";
 export { VERSION } from "./src/about.ts";
+export type { Duration, ReadyCheck, Service, ServicesFile } from "./src/services/types.ts";
+
+/**
+ * Type a services file (`--services FILE`): returns its argument unchanged. Defined here, not
+ * imported, so that the single-child path loads no services module.
+ */
+export function defineServices(file: ServicesFile): ServicesFile {
+  return file;
+}
 
 if (import.meta.main) {
   // No top-level await: plugins import this module while the CLI is starting.

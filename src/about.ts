@@ -29,6 +29,8 @@ Signals and processes:
       --drain-timeout S       Grace for processes left when the child exits:
                               SIGTERM, wait S seconds, SIGKILL (default 3; 0 kills at once)
       --compat MODE           denit (default), tini or dumb-init behaviour
+      --services FILE         Run the services of a TypeScript file in dependency
+                              order; PROGRAM, if given, is the main one
 Stop features (plugins):
       --preset NAME           nginx or php-fpm: graceful stop and safe signals
       --pre-stop CMD          Run CMD on the first stop signal, then forward it;

@@ -114,6 +114,15 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   installGuards(log);
   warnAboutNodeOptions(log);
 
+  // Several services instead of one child: its modules load only when asked for.
+  if (config.services !== null) {
+    const { superviseServices } = await import("./services/run.ts");
+    return await superviseServices(options, () => {
+      becomeReaper(libc, config, log);
+      if (config.parentDeathSignal !== null) libc.setParentDeathSignal(config.parentDeathSignal);
+    });
+  }
+
   // Plugins: validated and ordered before anything runs.
   let host: PluginHost;
   try {

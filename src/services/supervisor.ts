@@ -1,0 +1,444 @@
+/**
+ * The run phase with several services: start each once its dependencies are
+ * ready, restart by policy, route signals through each service's policy, and
+ * stop in reverse dependency order (stop.ts). One loop reads signals; the one
+ * Reaper owns waitpid; every process goes through the one Spawner.
+ *
+ * @module
+ */
+
+import type { Config } from "../cli.ts";
+import { DenitError, describeError } from "../errors.ts";
+import type { Libc, SignalInfo } from "../ffi/libc.ts";
+import type { Logger } from "../log.ts";
+import type { PluginHost } from "../plugin/host.ts";
+import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
+import { signalEveryone } from "../processes.ts";
+import { decodeWaitStatus, Reaper } from "../reaper.ts";
+import type { ExitStatus } from "../reaper.ts";
+import type { SignalSource } from "../signal_source.ts";
+import { signalName, signalNumber } from "../signals.ts";
+import type { SignalName } from "../signals.ts";
+import { Spawner } from "../spawner.ts";
+import { waitUntilReady } from "./readiness.ts";
+import { StopSequence } from "./stop.ts";
+import type { StopReason } from "./stop.ts";
+import { Unit } from "./unit.ts";
+import type { ServiceEntry } from "./unit.ts";
+
+const SIGINT = 2;
+const SIGQUIT = 3;
+const SIGKILL = 9;
+const SIGTERM = 15;
+const SIGCHLD = 17;
+/** The prefix of a plugin target that names one service: `service:nginx`. */
+export const SERVICE_TARGET = "service:";
+
+/** What the services supervisor needs. */
+export interface ServicesSupervisorOptions {
+  libc: Libc;
+  log: Logger;
+  config: Config;
+  host: PluginHost;
+  source: SignalSource;
+  entries: ServiceEntry[];
+}
+
+/** Runs the services until the stop sequence has finished; returns the exit code. */
+export class ServicesSupervisor {
+  readonly libc: Libc;
+  readonly log: Logger;
+  readonly config: Config;
+  readonly host: PluginHost;
+  readonly reaper: Reaper;
+  readonly spawner: Spawner;
+  readonly units: Unit[];
+  #source: SignalSource;
+  #byName: Map<string, Unit>;
+  #cwd: string | undefined;
+  #stop: StopSequence;
+  /** Signals that start the stop sequence. */
+  #stopSignals: Set<number>;
+
+  constructor(options: ServicesSupervisorOptions) {
+    this.libc = options.libc;
+    this.log = options.log;
+    this.config = options.config;
+    this.host = options.host;
+    this.#source = options.source;
+    this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
+    this.spawner = new Spawner(options.libc, this.reaper);
+    this.units = options.entries.map((entry) => new Unit(entry, options.log));
+    this.#byName = new Map(this.units.map((unit) => [unit.name, unit]));
+    for (const unit of this.units) {
+      for (const name of unit.spec.dependsOn) {
+        const dependency = this.#byName.get(name)!;
+        unit.dependencies.push(dependency);
+        dependency.dependents.push(unit);
+      }
+    }
+    this.#stopSignals = new Set([SIGTERM, SIGINT, SIGQUIT, options.config.stopSignal]);
+    this.#stop = new StopSequence(this);
+  }
+
+  /** Start every service and run until the stop sequence ends. Never throws. */
+  async run(): Promise<number> {
+    this.host.start({
+      childPid: () => this.units.find((unit) => unit.spec.main)?.process?.pid ?? null,
+      run: (argv, options, signal) =>
+        this.runHelper([...argv], options.env ?? Deno.env.toObject(), options.cwd, signal),
+      kill: (name, target) => this.#deliver(name, target),
+    });
+    try {
+      this.#cwd = Deno.cwd();
+    } catch {
+      this.#cwd = undefined;
+    }
+    void this.#pump();
+    this.log.info(`Starting ${this.units.length} services`, {
+      event: "services.starting",
+      services: this.units.map((unit) => unit.name),
+    });
+    for (const unit of this.units) void this.#startWhenDependenciesReady(unit);
+    return await this.#stop.finished;
+  }
+
+  /** Whether the stop sequence has begun. */
+  get stopping(): boolean {
+    return this.#stop.started;
+  }
+
+  async #startWhenDependenciesReady(unit: Unit): Promise<void> {
+    const ready = await Promise.all(unit.dependencies.map((dependency) => dependency.firstReady));
+    if (this.stopping) return;
+    const missing = unit.dependencies.filter((_, index) => !ready[index]).map((d) => d.name);
+    if (missing.length > 0) {
+      unit.log.error(
+        `Service "${unit.name}" cannot start: ${missing.join(", ")} will not be ready`,
+        { event: "service.blocked", dependencies: missing },
+      );
+      unit.neverReady();
+      if (unit.spec.main || unit.spec.critical) {
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+      }
+      return;
+    }
+    this.#launch(unit);
+  }
+
+  #launch(unit: Unit): void {
+    unit.restartTimer = null;
+    if (this.stopping) return;
+    const spec = unit.spec;
+    const cwd = spec.cwd ?? this.#cwd;
+    unit.startedAt = performance.now();
+    let process;
+    try {
+      process = this.spawner.start(
+        {
+          argv: spec.argv,
+          env: { ...Deno.env.toObject(), ...spec.env },
+          ...(cwd === undefined ? {} : { cwd }),
+        },
+        "session",
+      );
+    } catch (error) {
+      const exitCode = error instanceof DenitError ? error.exitCode : 125;
+      unit.log.error(`Cannot start service "${unit.name}": ${describeError(error)}`, {
+        event: "service.spawn_failed",
+        exitCode,
+      });
+      void this.#onExit(unit, { pid: 0, code: exitCode, signal: null, exitCode });
+      return;
+    }
+    unit.process = process;
+    const attempt = new AbortController();
+    unit.attempt = attempt;
+    unit.log.info(`Service "${unit.name}" started (pid ${process.pid}): ${spec.argv.join(" ")}`, {
+      event: "service.started",
+      pid: process.pid,
+      argv: spec.argv,
+    });
+    process.exited.then((status) => {
+      attempt.abort();
+      if (unit.process === process) unit.process = null;
+      return this.#onExit(unit, status);
+    }).catch((error) => this.log.error(`Cannot handle an exit: ${describeError(error)}`));
+    if (spec.oneshot) return; // ready when it exits 0
+    if (spec.ready === null) {
+      this.#ready(unit);
+      return;
+    }
+    void waitUntilReady(spec.ready, spec.readyTimeoutMs, {
+      runCommand: async (argv, signal) =>
+        (await this.runHelper(argv, { ...Deno.env.toObject(), ...spec.env }, cwd, signal))
+          .exitCode,
+    }, attempt.signal).then((outcome) => {
+      if (outcome === "ready") this.#ready(unit);
+      if (outcome !== "timeout") return;
+      unit.log.error(
+        `Service "${unit.name}" was not ready within ${spec.readyTimeoutMs} ms`,
+        { event: "service.ready_timeout", timeoutMs: spec.readyTimeoutMs },
+      );
+      // Start-up cannot go on without it; a service that was ready before keeps running.
+      if (!unit.wasReady) {
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+      }
+    });
+  }
+
+  #ready(unit: Unit): void {
+    if (this.stopping) return;
+    const first = unit.markReady();
+    unit.log.info(`Service "${unit.name}" is ready`, {
+      event: "service.ready",
+      pid: unit.process?.pid ?? null,
+      first,
+      durationMs: Math.round(performance.now() - unit.startedAt),
+    });
+  }
+
+  async #onExit(unit: Unit, status: ExitStatus): Promise<void> {
+    const spec = unit.spec;
+    unit.log.info(
+      status.signal === null
+        ? `Service "${unit.name}" (pid ${status.pid}) exited with code ${status.code}`
+        : `Service "${unit.name}" (pid ${status.pid}) was killed by ${status.signal}`,
+      {
+        event: "service.exited",
+        pid: status.pid,
+        code: status.code,
+        signal: status.signal,
+        exitCode: status.exitCode,
+      },
+    );
+    const stopping = this.stopping;
+    const verdict = stopping || spec.oneshot || spec.main
+      ? null
+      : unit.decide(status.exitCode, performance.now());
+    const willRestart = verdict?.kind === "restart";
+    const seen = { ...status, service: unit.name, willRestart };
+    const exitCode = await this.host.childExit(seen);
+    if (spec.main) this.#stop.mainExited(unit.name, { ...status, exitCode });
+    if (stopping || this.stopping) {
+      unit.neverReady();
+      return;
+    }
+    if (spec.oneshot) {
+      if (exitCode === 0) {
+        this.#ready(unit);
+        return;
+      }
+      unit.neverReady();
+      this.#stop.begin({ kind: "failure", service: unit.name, exitCode });
+      return;
+    }
+    if (spec.main) {
+      this.#stop.begin({ kind: "main", service: unit.name, exitCode });
+      return;
+    }
+    if (verdict === null) return;
+    if (verdict.kind === "restart") {
+      unit.log.info(
+        `Service "${unit.name}" restarts in ${verdict.delayMs} ms (restart ${verdict.attempt})`,
+        { event: "service.restarting", delayMs: verdict.delayMs, attempt: verdict.attempt },
+      );
+      unit.restartTimer = setTimeout(() => this.#launch(unit), verdict.delayMs);
+      return;
+    }
+    if (verdict.kind === "done") {
+      unit.log.info(`Service "${unit.name}" finished; not restarted`, { event: "service.done" });
+      unit.neverReady();
+      return;
+    }
+    unit.neverReady();
+    const why = verdict.kind === "give-up"
+      ? `restarted ${spec.restartLimit.count} times within ${spec.restartLimit.windowMs} ms`
+      : `exited with code ${exitCode} and is not restarted`;
+    if (spec.critical) {
+      unit.log.error(`Critical service "${unit.name}" ${why}: stopping everything`, {
+        event: "service.gave_up",
+        critical: true,
+        exitCode,
+      });
+      this.#stop.begin({ kind: "failure", service: unit.name, exitCode });
+    } else {
+      unit.log.error(`Service "${unit.name}" ${why}: left down`, {
+        event: "service.gave_up",
+        critical: false,
+        exitCode,
+      });
+    }
+  }
+
+  /** The one loop: read signals forever. */
+  async #pump(): Promise<void> {
+    for (;;) {
+      let batch: SignalInfo[];
+      try {
+        batch = await this.#source.next();
+      } catch (error) {
+        this.log.error(`Cannot read signals: ${describeError(error)}`, { event: "signal.error" });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      for (const info of batch) {
+        try {
+          this.#handle(info);
+        } catch (error) {
+          this.log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
+            event: "signal.error",
+          });
+        }
+      }
+    }
+  }
+
+  #handle(info: SignalInfo): void {
+    if (info.signo === SIGCHLD) {
+      this.#stop.reap();
+      return;
+    }
+    const name = signalName(info.signo);
+    this.log.info(`Received ${name} from pid ${info.pid}`, {
+      event: "signal.received",
+      signal: name,
+      sender: info.pid,
+      uid: info.uid,
+    });
+    const event: SignalEvent = {
+      signal: name,
+      senderPid: info.pid,
+      senderUid: info.uid,
+      receivedAt: performance.now(),
+    };
+    const decision = this.host.decide(event, { signal: name, target: "group" });
+    if (decision instanceof Promise) {
+      decision.then(
+        (final) => this.#carryOut(event, final),
+        (error) => this.log.error(`Cannot decide ${name}: ${describeError(error)}`),
+      );
+    } else {
+      this.#carryOut(event, decision);
+    }
+  }
+
+  #carryOut(event: SignalEvent, decision: SignalDecision): void {
+    let delivered = false;
+    if (decision.signal === null) {
+      this.log.info(`Dropped ${event.signal}`, { event: "signal.dropped", signal: event.signal });
+    } else if (
+      this.#stopSignals.has(signalNumber(decision.signal)) &&
+      !String(decision.target).startsWith(SERVICE_TARGET)
+    ) {
+      delivered = true;
+      if (this.stopping) {
+        this.log.info(`Already stopping; ${event.signal} changes nothing`, {
+          event: "signal.dropped",
+          signal: event.signal,
+        });
+      } else {
+        this.#stop.begin({ kind: "signal", signal: decision.signal });
+      }
+    } else {
+      delivered = this.#deliver(decision.signal, decision.target);
+    }
+    this.host.afterSignal(event, decision, delivered);
+  }
+
+  /** Send a decided signal: to one service by name, to everyone, or to each through its policy. */
+  #deliver(name: SignalName, target: string): boolean {
+    const signo = signalNumber(name);
+    if (target === "all") return signalEveryone(this.libc, signo) > 0;
+    if (target.startsWith(SERVICE_TARGET)) {
+      const unit = this.#byName.get(target.slice(SERVICE_TARGET.length));
+      if (unit === undefined) {
+        this.log.warn(`Cannot forward signal "${name}": no service named ${target}`);
+        return false;
+      }
+      return this.signalUnit(unit, signo);
+    }
+    let delivered = false;
+    for (const unit of this.units) {
+      if (unit.process === null) continue;
+      const forwarded = unit.policy.forward(signo);
+      if (forwarded === 0) {
+        unit.log.info(`Dropped ${name} for service "${unit.name}"`, {
+          event: "signal.dropped",
+          signal: name,
+        });
+        continue;
+      }
+      if (this.signalUnit(unit, forwarded)) delivered = true;
+    }
+    return delivered;
+  }
+
+  /** Signal a service: its master only under a preset, else its process group. */
+  signalUnit(unit: Unit, signo: number, wholeGroup = false): boolean {
+    const process = unit.process;
+    if (process === null) return false;
+    const pid = unit.policy.masterOnly && !wholeGroup && signo !== SIGKILL
+      ? process.pid
+      : -process.pid;
+    const errno = this.libc.kill(pid, signo);
+    const name = signalName(signo);
+    if (errno === 0) {
+      unit.log.info(`Forwarded ${name} to service "${unit.name}"`, {
+        event: "signal.forwarded",
+        signal: name,
+        pid: process.pid,
+      });
+      return true;
+    }
+    unit.log.debug(
+      `Cannot forward signal "${name}" to service "${unit.name}" (pid ${process.pid}): ${
+        this.libc.describeErrno(errno)
+      }`,
+      { event: "signal.failed" },
+    );
+    return false;
+  }
+
+  /** Run a helper (readiness command, pre-stop, plugin) to its end; killed when `signal` aborts. */
+  async runHelper(
+    argv: string[],
+    env: Record<string, string>,
+    cwd: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ExitStatus> {
+    signal.throwIfAborted();
+    const helper = this.spawner.start(
+      { argv, env, ...(cwd ?? this.#cwd) === undefined ? {} : { cwd: cwd ?? this.#cwd! } },
+      "group",
+    );
+    this.log.debug(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
+      event: "helper.started",
+      pid: helper.pid,
+      argv,
+    });
+    const kill = () => {
+      this.libc.kill(-helper.pid, SIGKILL);
+      this.libc.kill(helper.pid, SIGKILL);
+    };
+    signal.addEventListener("abort", kill, { once: true });
+    try {
+      return await helper.exited;
+    } finally {
+      signal.removeEventListener("abort", kill);
+    }
+  }
+
+  #onOrphan(pid: number, rawStatus: number): void {
+    const logged = this.config.warnOnReap || this.log.enabled("debug");
+    const watched = this.host.has("onOrphanReaped");
+    if (!logged && !watched) return;
+    const status = decodeWaitStatus(pid, rawStatus);
+    const fields = { event: "zombie.reaped", pid, exitCode: status.exitCode };
+    if (this.config.warnOnReap) this.log.warn(`Reaped zombie process with pid=${pid}`, fields);
+    else this.log.debug(`Reaped zombie process with pid=${pid}`, fields);
+    if (watched) this.host.orphanReaped(status);
+  }
+}
+
+export type { StopReason };
