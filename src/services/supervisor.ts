@@ -213,6 +213,9 @@ export class ServicesSupervisor {
       },
     );
     const stopping = this.stopping;
+    // What the service left in its own group (php-fpm workers of a killed master) would hold
+    // its socket and outlive it: it goes before any restart. The stop's drain handles the rest.
+    if (!stopping && !spec.oneshot && status.pid > 0) this.libc.kill(-status.pid, SIGKILL);
     const verdict = stopping || spec.oneshot || spec.main
       ? null
       : unit.decide(status.exitCode, performance.now());
