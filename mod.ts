@@ -25,6 +25,7 @@
 
 export { definePlugin } from "./src/plugin/define.ts";
 export type {
+  ChildExit,
   ExitInfo,
   ExitStatus,
   HookName,
