@@ -20,6 +20,8 @@ const SIGTERM = 15;
 const SIGCONT = 18;
 /** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
 const KILL_REAP_WAIT_MS = 2000;
+/** How long prefixed output may take to reach its end once every process is gone. */
+const OUTPUT_DRAIN_MS = 1000;
 
 /** Why the services stop. */
 export type StopReason =
@@ -124,6 +126,8 @@ export class StopSequence {
     } catch (error) {
       log.error(`Cannot clean up: ${describeError(error)}`);
     }
+    // Lines still in the services' pipes go out before denit does.
+    await s.output.drain(OUTPUT_DRAIN_MS);
     const exitCode = this.#exitCode ?? this.#mainStatus?.exitCode ?? 0;
     await host.beforeExit({ exitCode, child: this.#mainStatus });
     host.shutdown();

@@ -20,6 +20,8 @@ import type { SignalSource } from "../signal_source.ts";
 import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
+import { OutputPipes } from "./output.ts";
+import type { ServiceIo } from "./output.ts";
 import { waitUntilReady } from "./readiness.ts";
 import { StopSequence } from "./stop.ts";
 import type { StopReason } from "./stop.ts";
@@ -53,6 +55,8 @@ export class ServicesSupervisor {
   readonly reaper: Reaper;
   readonly spawner: Spawner;
   readonly units: Unit[];
+  /** Pipes of services with `output: "prefix"` or a notification fd. */
+  readonly output: OutputPipes;
   #source: SignalSource;
   #byName: Map<string, Unit>;
   #cwd: string | undefined;
@@ -68,6 +72,7 @@ export class ServicesSupervisor {
     this.#source = options.source;
     this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
     this.spawner = new Spawner(options.libc, this.reaper);
+    this.output = new OutputPipes(options.libc, options.log);
     this.units = options.entries.map((entry) => new Unit(entry, options.log));
     this.#byName = new Map(this.units.map((unit) => [unit.name, unit]));
     for (const unit of this.units) {
@@ -133,16 +138,24 @@ export class ServicesSupervisor {
     const cwd = spec.cwd ?? this.#cwd;
     unit.startedAt = performance.now();
     let process;
+    let io: ServiceIo | null = null;
     try {
+      const notifyFd = spec.ready?.kind === "notifyFd" ? spec.ready.fd : null;
+      if (spec.output === "prefix" || notifyFd !== null) {
+        io = this.output.open(unit.name, spec.output === "prefix", notifyFd);
+      }
       process = this.spawner.start(
         {
           argv: spec.argv,
           env: { ...Deno.env.toObject(), ...spec.env },
           ...(cwd === undefined ? {} : { cwd }),
+          ...(io === null ? {} : { fds: io.fds }),
         },
         "session",
       );
+      io?.started();
     } catch (error) {
+      io?.abandon();
       const exitCode = error instanceof DenitError ? error.exitCode : 125;
       unit.log.error(`Cannot start service "${unit.name}": ${describeError(error)}`, {
         event: "service.spawn_failed",
@@ -173,6 +186,7 @@ export class ServicesSupervisor {
       runCommand: async (argv, signal) =>
         (await this.runHelper(argv, { ...Deno.env.toObject(), ...spec.env }, cwd, signal))
           .exitCode,
+      ...(io?.notified === undefined ? {} : { notified: io.notified }),
     }, attempt.signal).then((outcome) => {
       if (outcome === "ready") this.#ready(unit);
       if (outcome !== "timeout") return;
