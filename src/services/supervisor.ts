@@ -9,32 +9,24 @@
 
 import type { Config } from "../cli.ts";
 import { DenitError, describeError } from "../errors.ts";
-import type { Libc, SignalInfo } from "../ffi/libc.ts";
+import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import type { PluginHost } from "../plugin/host.ts";
-import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
-import { signalEveryone } from "../processes.ts";
 import { decodeWaitStatus, Reaper } from "../reaper.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { signalName, signalNumber } from "../signals.ts";
-import type { SignalName } from "../signals.ts";
+import { signalName } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
 import { OutputPipes } from "./output.ts";
 import type { ServiceIo } from "./output.ts";
 import { waitUntilReady } from "./readiness.ts";
+import { SignalRouter } from "./signal_router.ts";
 import { StopSequence } from "./stop.ts";
 import type { StopReason } from "./stop.ts";
 import { Unit } from "./unit.ts";
 import type { ServiceEntry } from "./unit.ts";
 
-const SIGINT = 2;
-const SIGQUIT = 3;
 const SIGKILL = 9;
-const SIGTERM = 15;
-const SIGCHLD = 17;
-/** The prefix of a plugin target that names one service: `service:nginx`. */
-export const SERVICE_TARGET = "service:";
 
 /** What the services supervisor needs. */
 export interface ServicesSupervisorOptions {
@@ -57,33 +49,31 @@ export class ServicesSupervisor {
   readonly units: Unit[];
   /** Pipes of services with `output: "prefix"` or a notification fd. */
   readonly output: OutputPipes;
-  #source: SignalSource;
-  #byName: Map<string, Unit>;
+  /** The services by name. */
+  readonly byName: Map<string, Unit>;
+  #router: SignalRouter;
   #cwd: string | undefined;
   #stop: StopSequence;
-  /** Signals that start the stop sequence. */
-  #stopSignals: Set<number>;
 
   constructor(options: ServicesSupervisorOptions) {
     this.libc = options.libc;
     this.log = options.log;
     this.config = options.config;
     this.host = options.host;
-    this.#source = options.source;
     this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
     this.spawner = new Spawner(options.libc, this.reaper);
     this.output = new OutputPipes(options.libc, options.log);
     this.units = options.entries.map((entry) => new Unit(entry, options.log));
-    this.#byName = new Map(this.units.map((unit) => [unit.name, unit]));
+    this.byName = new Map(this.units.map((unit) => [unit.name, unit]));
     for (const unit of this.units) {
       for (const name of unit.spec.dependsOn) {
-        const dependency = this.#byName.get(name)!;
+        const dependency = this.byName.get(name)!;
         unit.dependencies.push(dependency);
         dependency.dependents.push(unit);
       }
     }
-    this.#stopSignals = new Set([SIGTERM, SIGINT, SIGQUIT, options.config.stopSignal]);
     this.#stop = new StopSequence(this);
+    this.#router = new SignalRouter(this, options.source, options.config.stopSignal);
   }
 
   /** Start every service and run until the stop sequence ends. Never throws. */
@@ -92,14 +82,14 @@ export class ServicesSupervisor {
       childPid: () => this.units.find((unit) => unit.spec.main)?.process?.pid ?? null,
       run: (argv, options, signal) =>
         this.runHelper([...argv], options.env ?? Deno.env.toObject(), options.cwd, signal),
-      kill: (name, target) => this.#deliver(name, target),
+      kill: (name, target) => this.#router.deliver(name, target),
     });
     try {
       this.#cwd = Deno.cwd();
     } catch {
       this.#cwd = undefined;
     }
-    void this.#pump();
+    void this.#router.pump();
     this.log.info(`Starting ${this.units.length} services`, {
       event: "services.starting",
       services: this.units.map((unit) => unit.name),
@@ -111,6 +101,16 @@ export class ServicesSupervisor {
   /** Whether the stop sequence has begun. */
   get stopping(): boolean {
     return this.#stop.started;
+  }
+
+  /** Start the stop sequence (only the first call counts). */
+  beginStop(reason: StopReason): void {
+    this.#stop.begin(reason);
+  }
+
+  /** Reap after SIGCHLD. */
+  reap(): void {
+    this.#stop.reap();
   }
 
   async #startWhenDependenciesReady(unit: Unit): Promise<void> {
@@ -286,109 +286,6 @@ export class ServicesSupervisor {
         exitCode,
       });
     }
-  }
-
-  /** The one loop: read signals forever. */
-  async #pump(): Promise<void> {
-    for (;;) {
-      let batch: SignalInfo[];
-      try {
-        batch = await this.#source.next();
-      } catch (error) {
-        this.log.error(`Cannot read signals: ${describeError(error)}`, { event: "signal.error" });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      for (const info of batch) {
-        try {
-          this.#handle(info);
-        } catch (error) {
-          this.log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
-            event: "signal.error",
-          });
-        }
-      }
-    }
-  }
-
-  #handle(info: SignalInfo): void {
-    if (info.signo === SIGCHLD) {
-      this.#stop.reap();
-      return;
-    }
-    const name = signalName(info.signo);
-    this.log.info(`Received ${name} from pid ${info.pid}`, {
-      event: "signal.received",
-      signal: name,
-      sender: info.pid,
-      uid: info.uid,
-    });
-    const event: SignalEvent = {
-      signal: name,
-      senderPid: info.pid,
-      senderUid: info.uid,
-      receivedAt: performance.now(),
-    };
-    const decision = this.host.decide(event, { signal: name, target: "group" });
-    if (decision instanceof Promise) {
-      decision.then(
-        (final) => this.#carryOut(event, final),
-        (error) => this.log.error(`Cannot decide ${name}: ${describeError(error)}`),
-      );
-    } else {
-      this.#carryOut(event, decision);
-    }
-  }
-
-  #carryOut(event: SignalEvent, decision: SignalDecision): void {
-    let delivered = false;
-    if (decision.signal === null) {
-      this.log.info(`Dropped ${event.signal}`, { event: "signal.dropped", signal: event.signal });
-    } else if (
-      this.#stopSignals.has(signalNumber(decision.signal)) &&
-      !String(decision.target).startsWith(SERVICE_TARGET)
-    ) {
-      delivered = true;
-      if (this.stopping) {
-        this.log.info(`Already stopping; ${event.signal} changes nothing`, {
-          event: "signal.dropped",
-          signal: event.signal,
-        });
-      } else {
-        this.#stop.begin({ kind: "signal", signal: decision.signal });
-      }
-    } else {
-      delivered = this.#deliver(decision.signal, decision.target);
-    }
-    this.host.afterSignal(event, decision, delivered);
-  }
-
-  /** Send a decided signal: to one service by name, to everyone, or to each through its policy. */
-  #deliver(name: SignalName, target: string): boolean {
-    const signo = signalNumber(name);
-    if (target === "all") return signalEveryone(this.libc, signo) > 0;
-    if (target.startsWith(SERVICE_TARGET)) {
-      const unit = this.#byName.get(target.slice(SERVICE_TARGET.length));
-      if (unit === undefined) {
-        this.log.warn(`Cannot forward signal "${name}": no service named ${target}`);
-        return false;
-      }
-      return this.signalUnit(unit, signo);
-    }
-    let delivered = false;
-    for (const unit of this.units) {
-      if (unit.process === null) continue;
-      const forwarded = unit.policy.forward(signo);
-      if (forwarded === 0) {
-        unit.log.info(`Dropped ${name} for service "${unit.name}"`, {
-          event: "signal.dropped",
-          signal: name,
-        });
-        continue;
-      }
-      if (this.signalUnit(unit, forwarded)) delivered = true;
-    }
-    return delivered;
   }
 
   /** Signal a service: its master only under a preset, else its process group. */
