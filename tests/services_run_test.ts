@@ -362,3 +362,25 @@ async function hostPidOf(denitHostPid: number, nsPid: number): Promise<number> {
     return 0;
   }, `pid ${nsPid} of the namespace`);
 }
+
+Deno.test("a simple string command runs as the service's pid (exec'ed, not under a shell)", async () => {
+  await using dir = await servicesDir(() =>
+    `{
+    services: [
+      { name: "simple", command: ${
+      JSON.stringify(`sh -c 'echo "simple-ppid=$PPID"; exec sleep 100'`)
+    } },
+      { name: "compound", command: ${
+      JSON.stringify(`true; sh -c 'echo "compound-ppid=$PPID"; exec sleep 100'`)
+    } },
+    ],
+  }`
+  );
+  await using denit = startServices(dir.file);
+  // Under exec, the inner shell's parent is denit (pid 1); under a shell it would not be.
+  await denit.stdout.waitForLine("simple-ppid=1");
+  const compound = await denit.stdout.waitForLine(/^compound-ppid=/);
+  ok(compound !== "compound-ppid=1", compound);
+  await denit.signal("SIGTERM");
+  equal((await denit.exit()).code, 0);
+});

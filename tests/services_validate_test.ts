@@ -5,6 +5,7 @@
  */
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { DenitError } from "../src/errors.ts";
+import { isSimpleCommand } from "../src/services/shell.ts";
 import { validateServices } from "../src/services/validate.ts";
 import { runDenit } from "./_helpers.ts";
 
@@ -22,7 +23,7 @@ function refused(file: unknown, pattern: RegExp, reserved: string[] = []): void 
 
 Deno.test("validateServices: defaults are filled in", () => {
   const [spec] = validateServices({ services: [{ name: "web", command: "echo hi" }] });
-  deepEqual(spec!.argv, ["/bin/sh", "-c", "echo hi"]);
+  deepEqual(spec!.argv, ["/bin/sh", "-c", "exec echo hi"]);
   equal(spec!.restart, "on-failure");
   equal(spec!.stopGraceMs, 10_000);
   equal(spec!.stopSignal, null);
@@ -209,4 +210,35 @@ Deno.test("--services with an empty value, and without PROGRAM nor --services", 
   const none = await runDenit([], { pid1: false });
   equal(none.code, 125);
   match(none.stderr, /Missing program to run/);
+});
+
+Deno.test("a string command that is one simple command is exec'ed, so the program is the service's pid", () => {
+  for (
+    const simple of [
+      `nginx -g "daemon off;"`,
+      "envsubst '$PORT' < /a > /b",
+      `php -r 'a(); b();'`,
+      "x\\;y",
+    ]
+  ) {
+    equal(isSimpleCommand(simple), true, simple);
+  }
+  for (
+    const compound of [
+      "a; b",
+      "a && b",
+      "a | b",
+      "a &",
+      "a\nb",
+      "(a)",
+      "if true; then a; fi",
+      "FOO=1 a",
+      "exec a",
+      "exit 3",
+      "cd /x",
+      `echo "unterminated`,
+    ]
+  ) {
+    equal(isSimpleCommand(compound), false, compound);
+  }
 });

@@ -9,6 +9,7 @@
 import { parseDuration, quote } from "../cli.ts";
 import { DenitError } from "../errors.ts";
 import { parseSignal } from "../signals.ts";
+import { shellArgv } from "./shell.ts";
 import type { ReadySpec, ServiceSpec } from "./types.ts";
 
 const SERVICE_KEYS = new Set([
@@ -135,7 +136,7 @@ class FieldReader {
 
   argv(field: string, value: unknown): string[] {
     if (typeof value === "string" && value.trim() !== "" && !value.includes("\0")) {
-      return ["/bin/sh", "-c", value];
+      return shellArgv(value);
     }
     if (
       Array.isArray(value) && value.length > 0 && value[0] !== "" &&
