@@ -18,6 +18,9 @@ const SUPERVISORD = "/usr/bin/supervisord";
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DENO = Deno.execPath();
 const RUNS = Number(Deno.args[0] ?? "3");
+/** supervisord-term: the same supervisord.conf without `stopsignal=QUIT`. */
+const INITS = ["denit", "supervisord", "supervisord-term"];
+const TITLES = ["denit --services", "supervisord 4.2", "supervisord, default stopsignal"];
 
 interface Run {
   readyMs: number;
@@ -77,13 +80,19 @@ async function writeStack(d: string, port: number): Promise<void> {
       `autorestart=unexpected\n\n` +
       `[program:nginx]\ncommand=${nginx}\npriority=20\nstopsignal=QUIT\nstopwaitsecs=30\n`,
   );
+  // The same without stopsignal: supervisord's default (TERM), what a first attempt looks like.
+  const graceful = await Deno.readTextFile(`${d}/supervisord.conf`);
+  await Deno.writeTextFile(
+    `${d}/supervisord-term.conf`,
+    graceful.replaceAll("stopsignal=QUIT\n", ""),
+  );
 }
 
 function argvFor(init: string, d: string): string[] {
   if (init === "denit") {
     return [DENO, "run", "-A", "--no-lock", `${REPO}/mod.ts`, "--services", `${d}/services.ts`];
   }
-  return [SUPERVISORD, "-n", "-c", `${d}/supervisord.conf`];
+  return [SUPERVISORD, "-n", "-c", `${d}/${init}.conf`];
 }
 
 async function get(url: string): Promise<{ status: number; body: string } | null> {
@@ -177,7 +186,7 @@ async function main(): Promise<void> {
   }
   const results = new Map<string, Run[]>();
   for (let run = 0; run < RUNS; run++) {
-    for (const init of ["denit", "supervisord"]) {
+    for (const init of INITS) {
       const result = await once(init);
       results.set(init, [...results.get(init) ?? [], result]);
       console.error(
@@ -188,8 +197,6 @@ async function main(): Promise<void> {
       );
     }
   }
-  const denit = results.get("denit")!;
-  const supervisord = results.get("supervisord")!;
   const rows: Array<[string, (runs: Run[]) => string]> = [
     ["exec to both ready (median)", (r) => `${median(r.map((x) => x.readyMs)).toFixed(0)} ms`],
     [
@@ -204,9 +211,10 @@ async function main(): Promise<void> {
     ["SIGTERM to exit (median)", (r) => `${median(r.map((x) => x.stopMs)).toFixed(0)} ms`],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
-  console.log(`${"".padEnd(width)}  ${"denit --services".padEnd(22)}  supervisord 4.2`);
+  const column = (texts: string[]) => texts.map((text) => text.padEnd(32)).join("").trimEnd();
+  console.log(`${"".padEnd(width)}  ${column(TITLES)}`);
   for (const [name, show] of rows) {
-    console.log(`${name.padEnd(width)}  ${show(denit).padEnd(22)}  ${show(supervisord)}`);
+    console.log(`${name.padEnd(width)}  ${column(INITS.map((init) => show(results.get(init)!)))}`);
   }
   console.log(
     `(${RUNS} runs each, nginx-light + php8.2-fpm, each init as PID 1 of a PID namespace)`,
