@@ -384,3 +384,28 @@ Deno.test("a simple string command runs as the service's pid (exec'ed, not under
   await denit.signal("SIGTERM");
   equal((await denit.exit()).code, 0);
 });
+
+Deno.test("--pre-stop runs before the first service gets its stop signal; DENIT_SERVICES works like --services", async () => {
+  await using dir = await servicesDir(() =>
+    `{
+    services: [{ name: "web", command: ${loop("web", "echo web-up;")} }],
+  }`
+  );
+  await using denit = startServices(dir.file, ["--pre-stop", "echo pre-stop-ran"]);
+  await denit.stdout.waitForLine("web-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  const list = events(result.stderr);
+  ok(indexOf(list, "prestop.finished") >= 0, "the pre-stop command did not run");
+  ok(indexOf(list, "prestop.finished") < indexOf(list, "service.stopping", "web"));
+  deepEqual(result.stdout.split("\n").filter(Boolean), ["web-up", "pre-stop-ran", "web-got-term"]);
+
+  const { startDenit } = await import("./_helpers.ts");
+  await using viaEnv = startDenit(["--log-format", "json"], {
+    env: { DENIT_SERVICES: dir.file },
+  });
+  await viaEnv.stdout.waitForLine("web-up");
+  await viaEnv.signal("SIGTERM");
+  equal((await viaEnv.exit()).code, 0);
+});
