@@ -80,3 +80,88 @@ Deno.test("ready notifyFd: ready when the service writes a newline to its fd, no
   const list = events(result.stderr);
   ok(indexOf(list, "service.ready", "notifier") < indexOf(list, "service.started", "after"));
 });
+
+Deno.test("output prefix: a stalled stdout blocks the writing service, never denit's signals or its stop", async () => {
+  const { asPid1, denitArgv, Output } = await import("./_helpers.ts");
+  await using dir = await servicesDir(() =>
+    `{
+    services: [
+      { name: "flood", command: "yes flood-line-that-is-long-enough | head -c 8000000", output: "prefix" },
+      { name: "other", command: ${
+      JSON.stringify("trap 'echo other-got-usr1 >&2' USR1; while :; do sleep 0.05; done")
+    } },
+    ],
+  }`
+  );
+  const argv = asPid1(denitArgv(["--log-format", "json", "--services", dir.file]));
+  // stdout is piped and never read: once the pipe is full, every write to it waits.
+  const child = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Output(child.stderr);
+  const { waitFor } = await import("./_helpers.ts");
+  try {
+    const unshare = child.pid;
+    const denitPid = await waitFor(() => {
+      const text = Deno.readTextFileSync(`/proc/${unshare}/task/${unshare}/children`).trim();
+      return text === "" ? 0 : Number(text.split(" ")[0]);
+    }, "denit");
+    // Back-pressure reached the service: some process of "flood" sleeps in pipe_write.
+    await waitFor(() => {
+      return descendants(denitPid).some((pid) => {
+        try {
+          // "pipe_write", or "anon_pipe_write" on newer kernels.
+          return Deno.readTextFileSync(`/proc/${pid}/wchan`).endsWith("pipe_write");
+        } catch {
+          return false;
+        }
+      });
+    }, "the flood to block on its pipe");
+    Deno.kill(denitPid, "SIGUSR1");
+    await stderr.waitForLine("other-got-usr1");
+    Deno.kill(denitPid, "SIGTERM");
+    const status = await waitFor(
+      async () => {
+        const result = await Promise.race([
+          child.status,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), 50)),
+        ]);
+        return result;
+      },
+      "denit to exit",
+      20_000,
+    );
+    equal(status.code, 0, stderr.text);
+    ok(indexOf(events(stderr.text), "services.stopped") >= 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await child.status;
+    await child.stdout.cancel();
+    await stderr.closed();
+  }
+});
+
+function descendants(root: number): number[] {
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    try {
+      const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+      for (const child of text === "" ? [] : text.split(" ").map(Number)) {
+        found.push(child);
+        queue.push(child);
+      }
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}

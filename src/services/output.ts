@@ -115,16 +115,18 @@ export class OutputPipes {
     };
   }
 
-  /** Resolves when every pipe reached its end, or after `ms` (a daemon may hold one open). */
+  /**
+   * Resolves when every pipe reached its end and its lines were written, or after `ms`: a
+   * daemon may hold a pipe open, and a stalled stdout must not keep denit from exiting.
+   */
   async drain(ms: number): Promise<void> {
     if (this.#readers.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.all([...this.#readers]),
+      Promise.all([...this.#readers]).then(() => writes),
       new Promise((resolve) => timer = setTimeout(resolve, ms)),
     ]);
     clearTimeout(timer);
-    await writes;
   }
 
   async #prefixLines(fd: number, name: string, to: typeof Deno.stdout): Promise<void> {
