@@ -120,7 +120,6 @@ export class OutputPipes {
    * daemon may hold a pipe open, and a stalled stdout must not keep denit from exiting.
    */
   async drain(ms: number): Promise<void> {
-    if (this.#readers.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all([...this.#readers]).then(() => writes),
