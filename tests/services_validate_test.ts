@@ -242,3 +242,12 @@ Deno.test("a string command that is one simple command is exec'ed, so the progra
     equal(isSimpleCommand(compound), false, compound);
   }
 });
+
+Deno.test("--services cannot be combined with a compat mode", async () => {
+  const result = await runDenit(["--compat", "tini", "--services", "/nonexistent.ts"], {
+    pid1: false,
+  });
+  equal(result.code, 125);
+  match(result.stderr, /Cannot run services in --compat tini mode/);
+  equal(result.stderr.trim().split("\n").length, 1);
+});

@@ -80,6 +80,9 @@ export async function superviseServices(
   prepare: () => void,
 ): Promise<number> {
   const { libc, log, config, source } = options;
+  if (config.compat !== "denit") {
+    throw new DenitError(`Cannot run services in --compat ${config.compat} mode`);
+  }
   const hasProgram = config.command.length > 0;
   const specs = await loadServices(config.services!, Deno.cwd(), hasProgram ? [MAIN_SERVICE] : []);
   let host: PluginHost;
