@@ -409,3 +409,27 @@ Deno.test("--pre-stop runs before the first service gets its stop signal; DENIT_
   await viaEnv.signal("SIGTERM");
   equal((await viaEnv.exit()).code, 0);
 });
+
+Deno.test("when every service has ended for good, denit exits: 0, or the first failure's code", async () => {
+  await using ok0 = await servicesDir(() =>
+    `{
+    services: [
+      { name: "a", oneshot: true, command: "true" },
+      { name: "b", command: "echo b-ran", restart: "no", dependsOn: ["a"] },
+    ],
+  }`
+  );
+  const first = await startServices(ok0.file).exit();
+  equal(first.code, 0, first.stderr);
+  match(first.stdout, /b-ran/);
+  await using failed = await servicesDir(() =>
+    `{
+    services: [
+      { name: "a", command: "exit 6", restart: "no" },
+      { name: "b", command: "exit 0", restart: "no" },
+    ],
+  }`
+  );
+  const second = await startServices(failed.file).exit();
+  equal(second.code, 6, second.stderr);
+});

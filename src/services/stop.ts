@@ -30,7 +30,9 @@ export type StopReason =
   /** A main service exited. */
   | { kind: "main"; service: string; exitCode: number }
   /** A oneshot failed, a critical service gave up, or start-up could not go on. */
-  | { kind: "failure"; service: string; exitCode: number };
+  | { kind: "failure"; service: string; exitCode: number }
+  /** Every service has ended for good; nothing is left to supervise. */
+  | { kind: "finished"; exitCode: number };
 
 /** Resolves true if `promise` settles within `ms`, false after. */
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -99,6 +101,8 @@ export class StopSequence {
         ? `Stopping services on ${reason.signal}`
         : reason.kind === "main"
         ? `Stopping services: main service "${reason.service}" exited`
+        : reason.kind === "finished"
+        ? `Every service has ended; exiting with code ${reason.exitCode}`
         : `Stopping services: "${reason.service}" failed with code ${reason.exitCode}`,
       { event: "services.stopping", reason: reason.kind, ...reason },
     );

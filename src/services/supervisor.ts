@@ -53,6 +53,8 @@ export class ServicesSupervisor {
   readonly byName: Map<string, Unit>;
   #router: SignalRouter;
   #cwd: string | undefined;
+  /** The first non-zero code of a service that ended for good. */
+  #firstFailure: number | null = null;
   #stop: StopSequence;
 
   constructor(options: ServicesSupervisorOptions) {
@@ -125,6 +127,8 @@ export class ServicesSupervisor {
       unit.neverReady();
       if (unit.spec.main || unit.spec.critical) {
         this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+      } else {
+        this.#ended(unit, 1);
       }
       return;
     }
@@ -244,6 +248,7 @@ export class ServicesSupervisor {
     if (spec.oneshot) {
       if (exitCode === 0) {
         this.#ready(unit);
+        this.#ended(unit, 0);
         return;
       }
       unit.neverReady();
@@ -266,6 +271,7 @@ export class ServicesSupervisor {
     if (verdict.kind === "done") {
       unit.log.info(`Service "${unit.name}" finished; not restarted`, { event: "service.done" });
       unit.neverReady();
+      this.#ended(unit, exitCode);
       return;
     }
     unit.neverReady();
@@ -285,6 +291,19 @@ export class ServicesSupervisor {
         critical: false,
         exitCode,
       });
+      this.#ended(unit, exitCode);
+    }
+  }
+
+  /**
+   * A service ended for good. Once every service has (only oneshots, or everything left down),
+   * nothing is left to supervise: denit exits with the first non-zero code, or 0.
+   */
+  #ended(unit: Unit, exitCode: number): void {
+    unit.ended = true;
+    if (exitCode !== 0) this.#firstFailure ??= exitCode;
+    if (this.units.every((other) => other.ended)) {
+      this.#stop.begin({ kind: "finished", exitCode: this.#firstFailure ?? 0 });
     }
   }
 

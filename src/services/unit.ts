@@ -45,6 +45,8 @@ export class Unit {
   wasReady = false;
   /** A pending restart. */
   restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** It has ended for good: finished, left down, or never started (blocked). */
+  ended = false;
   /** The memoized stop of this service (see the supervisor's stop sequence). */
   stopping: Promise<void> | null = null;
   /** Restart times within the window, for the limit and the backoff. */
