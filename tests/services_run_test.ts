@@ -433,3 +433,22 @@ Deno.test("when every service has ended for good, denit exits: 0, or the first f
   const second = await startServices(failed.file).exit();
   equal(second.code, 6, second.stderr);
 });
+
+Deno.test("a services file made with defineServices from mod.ts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "denit-services-define-" });
+  try {
+    await using denit = startServices(`${ROOT}/tests/fixtures/services/two_loops.ts`, [], [], {
+      env: { SERVICES_DIR: dir },
+    });
+    await denit.stdout.waitForLine("web-up");
+    await denit.signal("SIGTERM");
+    const result = await denit.exit();
+    equal(result.code, 0, result.stderr);
+    deepEqual(result.stdout.split("\n").filter((l) => l.endsWith("-stopping")), [
+      "web-stopping",
+      "db-stopping",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -116,6 +116,8 @@ Deno.test("validateServices: every field's type is checked, with the service and
     [{ output: "file" }, /"output" must be "inherit", "prefix"/],
     [{ oneshot: true, restart: "always" }, /"restart" does not apply to a oneshot/],
     [{ oneshot: true, ready: { file: "/x" } }, /"ready" does not apply to a oneshot/],
+    [{ oneshot: true, readyTimeout: 5 }, /"readyTimeout" does not apply to a oneshot/],
+    [{ main: true, restart: "always" }, /"restart" does not apply to a main service/],
     [{ stopsignal: "SIGQUIT" }, /service "a": field "stopsignal" is not a service field/],
   ];
   for (const [fields, pattern] of cases) {

@@ -291,8 +291,13 @@ function serviceSpec(raw: unknown, index: number): ServiceSpec {
     if (key !== "initial" && key !== "max") r.fail("backoff", `has unknown key ${quote(key)}`);
   }
   if (spec.oneshot) {
-    for (const field of ["ready", "restart", "restartLimit", "backoff", "main"]) {
+    for (const field of ["ready", "readyTimeout", "restart", "restartLimit", "backoff", "main"]) {
       if (r.has(field)) r.fail(field, `does not apply to a oneshot`);
+    }
+  }
+  if (spec.main) {
+    for (const field of ["restart", "restartLimit", "backoff"]) {
+      if (r.has(field)) r.fail(field, `does not apply to a main service (its exit ends denit)`);
     }
   }
   if (spec.dependsOn.includes(spec.name)) r.fail("dependsOn", `names the service itself`);
