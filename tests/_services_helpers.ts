@@ -5,6 +5,7 @@
  * @module
  */
 
+import { equal } from "node:assert/strict";
 import { DENO, ROOT, startDenit, waitFor } from "./_helpers.ts";
 import type { DenitProcess, StartOptions } from "./_helpers.ts";
 
@@ -86,4 +87,37 @@ export function waitForEvent(
     `event ${event}${service === undefined ? "" : ` of ${service}`}`,
     timeoutMs,
   );
+}
+
+/** A shell loop that prints NAME-got-term and exits 0 on SIGTERM; `extra` runs first. */
+export const loop = (name: string, extra = ""): string =>
+  JSON.stringify(
+    `trap 'echo ${name}-got-term; exit 0' TERM; ${extra} while :; do sleep 0.05; done`,
+  );
+
+/** No process was left for the drain: PID 1 had no child after the last service. */
+export function nothingLeft(stderr: string): void {
+  const list = events(stderr);
+  equal(indexOf(list, "drain.started"), -1, "the drain found processes left");
+  equal(indexOf(list, "drain.killed"), -1, "the drain had to kill");
+}
+
+/** The host pid of the process whose pid in denit's namespace is `nsPid`. */
+export async function hostPidOf(denitHostPid: number, nsPid: number): Promise<number> {
+  return await waitFor(() => {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const status = Deno.readTextFileSync(`/proc/${entry.name}/status`);
+        const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number) ?? [];
+        const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+        if (nspid.length === 2 && nspid[1] === nsPid && ppid === denitHostPid) {
+          return Number(entry.name);
+        }
+      } catch {
+        // gone
+      }
+    }
+    return 0;
+  }, `pid ${nsPid} of the namespace`);
 }

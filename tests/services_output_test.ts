@@ -5,6 +5,7 @@
  * service writes a newline to its fd.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { asPid1, denitArgv, descendantsOf, Output, waitFor } from "./_helpers.ts";
 import { events, indexOf, servicesDir, startServices } from "./_services_helpers.ts";
 
 Deno.test("output prefix: whole lines, prefixed, to the right stream, never interleaved", async () => {
@@ -66,7 +67,6 @@ Deno.test("ready notifyFd: ready when the service writes a newline to its fd, no
   }`
   );
   await using denit = startServices(dir.file);
-  const { waitFor } = await import("./_helpers.ts");
   await waitFor(
     () => indexOf(events(denit.stderr.text), "service.started", "notifier") >= 0,
     "notifier started",
@@ -82,13 +82,14 @@ Deno.test("ready notifyFd: ready when the service writes a newline to its fd, no
 });
 
 Deno.test("output prefix: a stalled stdout blocks the writing service, never denit's signals or its stop", async () => {
-  const { asPid1, denitArgv, Output } = await import("./_helpers.ts");
   await using dir = await servicesDir(() =>
     `{
     services: [
       { name: "flood", command: "yes flood-line-that-is-long-enough | head -c 8000000", output: "prefix" },
       { name: "other", command: ${
-      JSON.stringify("trap 'echo other-got-usr1 >&2' USR1; while :; do sleep 0.05; done")
+      JSON.stringify(
+        "trap 'echo other-got-usr1 >&2' USR1; echo other-up >&2; while :; do sleep 0.05; done",
+      )
     } },
     ],
   }`
@@ -102,7 +103,6 @@ Deno.test("output prefix: a stalled stdout blocks the writing service, never den
     stderr: "piped",
   }).spawn();
   const stderr = new Output(child.stderr);
-  const { waitFor } = await import("./_helpers.ts");
   try {
     const unshare = child.pid;
     const denitPid = await waitFor(() => {
@@ -111,7 +111,7 @@ Deno.test("output prefix: a stalled stdout blocks the writing service, never den
     }, "denit");
     // Back-pressure reached the service: some process of "flood" sleeps in pipe_write.
     await waitFor(() => {
-      return descendants(denitPid).some((pid) => {
+      return descendantsOf(denitPid).some((pid) => {
         try {
           // "pipe_write", or "anon_pipe_write" on newer kernels.
           return Deno.readTextFileSync(`/proc/${pid}/wchan`).endsWith("pipe_write");
@@ -120,6 +120,7 @@ Deno.test("output prefix: a stalled stdout blocks the writing service, never den
         }
       });
     }, "the flood to block on its pipe");
+    await stderr.waitForLine("other-up"); // its trap is set
     Deno.kill(denitPid, "SIGUSR1");
     await stderr.waitForLine("other-got-usr1");
     Deno.kill(denitPid, "SIGTERM");
@@ -147,21 +148,3 @@ Deno.test("output prefix: a stalled stdout blocks the writing service, never den
     await stderr.closed();
   }
 });
-
-function descendants(root: number): number[] {
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    try {
-      const text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
-      for (const child of text === "" ? [] : text.split(" ").map(Number)) {
-        found.push(child);
-        queue.push(child);
-      }
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}

@@ -19,6 +19,7 @@ import { signalName } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
 import { OutputPipes } from "./output.ts";
 import type { ServiceIo } from "./output.ts";
+import { ExitHandler } from "./exits.ts";
 import { waitUntilReady } from "./readiness.ts";
 import { SignalRouter } from "./signal_router.ts";
 import { StopSequence } from "./stop.ts";
@@ -53,8 +54,7 @@ export class ServicesSupervisor {
   readonly byName: Map<string, Unit>;
   #router: SignalRouter;
   #cwd: string | undefined;
-  /** The first non-zero code of a service that ended for good. */
-  #firstFailure: number | null = null;
+  #exits: ExitHandler;
   #stop: StopSequence;
 
   constructor(options: ServicesSupervisorOptions) {
@@ -75,6 +75,7 @@ export class ServicesSupervisor {
       }
     }
     this.#stop = new StopSequence(this);
+    this.#exits = new ExitHandler(this);
     this.#router = new SignalRouter(this, options.source, options.config.stopSignal);
   }
 
@@ -110,6 +111,11 @@ export class ServicesSupervisor {
     this.#stop.begin(reason);
   }
 
+  /** A main service ended; its code is denit's unless a failure decided first. */
+  mainExited(service: string, status: ExitStatus): void {
+    this.#stop.mainExited(service, status);
+  }
+
   /** Reap after SIGCHLD. */
   reap(): void {
     this.#stop.reap();
@@ -128,14 +134,15 @@ export class ServicesSupervisor {
       if (unit.spec.main || unit.spec.critical) {
         this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
       } else {
-        this.#ended(unit, 1);
+        this.#exits.ended(unit, 1);
       }
       return;
     }
-    this.#launch(unit);
+    this.launch(unit);
   }
 
-  #launch(unit: Unit): void {
+  /** Spawn a service now (first start or restart) and wait for its readiness. */
+  launch(unit: Unit): void {
     unit.restartTimer = null;
     if (this.stopping) return;
     const spec = unit.spec;
@@ -165,7 +172,7 @@ export class ServicesSupervisor {
         event: "service.spawn_failed",
         exitCode,
       });
-      void this.#onExit(unit, { pid: 0, code: exitCode, signal: null, exitCode });
+      void this.#exits.onExit(unit, { pid: 0, code: exitCode, signal: null, exitCode });
       return;
     }
     unit.process = process;
@@ -179,11 +186,11 @@ export class ServicesSupervisor {
     process.exited.then((status) => {
       attempt.abort();
       if (unit.process === process) unit.process = null;
-      return this.#onExit(unit, status);
+      return this.#exits.onExit(unit, status);
     }).catch((error) => this.log.error(`Cannot handle an exit: ${describeError(error)}`));
     if (spec.oneshot) return; // ready when it exits 0
     if (spec.ready === null) {
-      this.#ready(unit);
+      this.ready(unit);
       return;
     }
     void waitUntilReady(spec.ready, spec.readyTimeoutMs, {
@@ -192,7 +199,7 @@ export class ServicesSupervisor {
           .exitCode,
       ...(io?.notified === undefined ? {} : { notified: io.notified }),
     }, attempt.signal).then((outcome) => {
-      if (outcome === "ready") this.#ready(unit);
+      if (outcome === "ready") this.ready(unit);
       if (outcome !== "timeout") return;
       unit.log.error(
         `Service "${unit.name}" was not ready within ${spec.readyTimeoutMs} ms`,
@@ -205,7 +212,8 @@ export class ServicesSupervisor {
     });
   }
 
-  #ready(unit: Unit): void {
+  /** A service passed its readiness check (or needs none). */
+  ready(unit: Unit): void {
     if (this.stopping) return;
     const first = unit.markReady();
     unit.log.info(`Service "${unit.name}" is ready`, {
@@ -214,97 +222,6 @@ export class ServicesSupervisor {
       first,
       durationMs: Math.round(performance.now() - unit.startedAt),
     });
-  }
-
-  async #onExit(unit: Unit, status: ExitStatus): Promise<void> {
-    const spec = unit.spec;
-    unit.log.info(
-      status.signal === null
-        ? `Service "${unit.name}" (pid ${status.pid}) exited with code ${status.code}`
-        : `Service "${unit.name}" (pid ${status.pid}) was killed by ${status.signal}`,
-      {
-        event: "service.exited",
-        pid: status.pid,
-        code: status.code,
-        signal: status.signal,
-        exitCode: status.exitCode,
-      },
-    );
-    const stopping = this.stopping;
-    // What the service left in its own group (php-fpm workers of a killed master) would hold
-    // its socket and outlive it: it goes before any restart. The stop's drain handles the rest.
-    if (!stopping && !spec.oneshot && status.pid > 0) this.libc.kill(-status.pid, SIGKILL);
-    const verdict = stopping || spec.oneshot || spec.main
-      ? null
-      : unit.decide(status.exitCode, performance.now());
-    const willRestart = verdict?.kind === "restart";
-    const seen = { ...status, service: unit.name, willRestart };
-    const exitCode = await this.host.childExit(seen);
-    if (spec.main) this.#stop.mainExited(unit.name, { ...status, exitCode });
-    if (stopping || this.stopping) {
-      unit.neverReady();
-      return;
-    }
-    if (spec.oneshot) {
-      if (exitCode === 0) {
-        this.#ready(unit);
-        this.#ended(unit, 0);
-        return;
-      }
-      unit.neverReady();
-      this.#stop.begin({ kind: "failure", service: unit.name, exitCode });
-      return;
-    }
-    if (spec.main) {
-      this.#stop.begin({ kind: "main", service: unit.name, exitCode });
-      return;
-    }
-    if (verdict === null) return;
-    if (verdict.kind === "restart") {
-      unit.log.info(
-        `Service "${unit.name}" restarts in ${verdict.delayMs} ms (restart ${verdict.attempt})`,
-        { event: "service.restarting", delayMs: verdict.delayMs, attempt: verdict.attempt },
-      );
-      unit.restartTimer = setTimeout(() => this.#launch(unit), verdict.delayMs);
-      return;
-    }
-    if (verdict.kind === "done") {
-      unit.log.info(`Service "${unit.name}" finished; not restarted`, { event: "service.done" });
-      unit.neverReady();
-      this.#ended(unit, exitCode);
-      return;
-    }
-    unit.neverReady();
-    const why = verdict.kind === "give-up"
-      ? `restarted ${spec.restartLimit.count} times within ${spec.restartLimit.windowMs} ms`
-      : `exited with code ${exitCode} and is not restarted`;
-    if (spec.critical) {
-      unit.log.error(`Critical service "${unit.name}" ${why}: stopping everything`, {
-        event: "service.gave_up",
-        critical: true,
-        exitCode,
-      });
-      this.#stop.begin({ kind: "failure", service: unit.name, exitCode });
-    } else {
-      unit.log.error(`Service "${unit.name}" ${why}: left down`, {
-        event: "service.gave_up",
-        critical: false,
-        exitCode,
-      });
-      this.#ended(unit, exitCode);
-    }
-  }
-
-  /**
-   * A service ended for good. Once every service has (only oneshots, or everything left down),
-   * nothing is left to supervise: denit exits with the first non-zero code, or 0.
-   */
-  #ended(unit: Unit, exitCode: number): void {
-    unit.ended = true;
-    if (exitCode !== 0) this.#firstFailure ??= exitCode;
-    if (this.units.every((other) => other.ended)) {
-      this.#stop.begin({ kind: "finished", exitCode: this.#firstFailure ?? 0 });
-    }
   }
 
   /** Signal a service: its master only under a preset, else its process group. */
