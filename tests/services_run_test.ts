@@ -238,3 +238,24 @@ Deno.test("a services file made with defineServices from mod.ts", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("not as PID 1 (a child subreaper): the same start order and reverse stop", async () => {
+  await using dir = await servicesDir((d) =>
+    `{
+    services: [
+      { name: "db", command: ${loop("db", `touch ${d}/db;`)}, ready: { file: "${d}/db" } },
+      { name: "web", command: ${loop("web", "echo web-up;")}, dependsOn: ["db"] },
+    ],
+  }`
+  );
+  await using denit = startServices(dir.file, [], [], { pid1: false });
+  await denit.stdout.waitForLine("web-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  deepEqual(result.stdout.split("\n").filter((l) => l.endsWith("-got-term")), [
+    "web-got-term",
+    "db-got-term",
+  ]);
+  nothingLeft(result.stderr);
+});
