@@ -65,6 +65,8 @@ export interface Config {
   stopSignals: number[] | null;
   /** SIGKILL everything this long after the stop signal was forwarded. */
   stopTimeoutMs: number | null;
+  /** `--services FILE`: run the file's services (PROGRAM, if any, becomes the main one). */
+  services: string | null;
 }
 
 /** What the command line asks for. */
@@ -104,6 +106,7 @@ function defaults(compat: CompatMode): Config {
     preStopTimeoutMs: 30_000,
     stopSignals: null,
     stopTimeoutMs: null,
+    services: null,
   };
 }
 
@@ -423,6 +426,15 @@ const OPTIONS: readonly OptionSpec[] = [
     takesValue: true,
     apply: (c, v, s) => c.stopTimeoutMs = parseDuration(s, v),
   },
+  {
+    long: "services",
+    env: "DENIT_SERVICES",
+    takesValue: true,
+    apply: (c, v, s) => {
+      if (v.trim() === "") bad(`Invalid services file for ${s}: empty`);
+      c.services = v;
+    },
+  },
 ];
 
 /** Variables of the anchors that denit honours, applied before `DENIT_*` ones. */
@@ -576,7 +588,9 @@ export function parseCommandLine(
   if (wantsLicense) return { kind: "license" };
   if (environmentError !== null) throw environmentError;
   config.command = args.slice(index);
-  if (config.command.length === 0) bad("Missing program to run (see denit --help)");
+  if (config.command.length === 0 && config.services === null) {
+    bad("Missing program to run (see denit --help)");
+  }
   if (config.command[0] === "") bad("Invalid program name: empty");
   return { kind: "run", config };
 }

@@ -20,6 +20,8 @@ export interface ProcessSpec {
   argv: string[];
   env: Record<string, string>;
   cwd?: string;
+  /** `[childFd, denitFd]` pairs dup2'ed in the child (a service's output and notify pipes). */
+  fds?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** A started process. */
@@ -61,6 +63,7 @@ export class Spawner {
         isolation,
         ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
         ...(ttyPath === undefined ? {} : { ttyPath }),
+        ...(spec.fds === undefined ? {} : { fds: spec.fds }),
       });
     } catch (error) {
       if (error instanceof ErrnoError) {

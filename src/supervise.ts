@@ -78,9 +78,17 @@ async function instantiate(
   return exported;
 }
 
-async function registerPlugins(config: Config, log: Logger): Promise<PluginHost> {
+/**
+ * Register the built-in plugins given, then the user's `--plugin` modules, in that order.
+ * Throws {@link DenitError} for a module that cannot be used.
+ */
+export async function registerPlugins(
+  config: Config,
+  log: Logger,
+  builtins: readonly unknown[],
+): Promise<PluginHost> {
   const host = new PluginHost(log);
-  for (const plugin of builtinPlugins(config)) host.register(plugin);
+  for (const plugin of builtins) host.register(plugin);
   const cwd = Deno.cwd();
   for (const { path, options } of config.plugins) {
     const exported = await loadPluginFile(path, cwd);
@@ -134,10 +142,19 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
   installGuards(log);
   warnAboutNodeOptions(log);
 
+  // Several services instead of one child: its modules load only when asked for.
+  if (config.services !== null) {
+    const { superviseServices } = await import("./services/run.ts");
+    return await superviseServices(options, () => {
+      becomeReaper(libc, config, log);
+      if (config.parentDeathSignal !== null) libc.setParentDeathSignal(config.parentDeathSignal);
+    });
+  }
+
   // Plugins: validated and ordered before anything runs.
   let host: PluginHost;
   try {
-    host = await registerPlugins(config, log);
+    host = await registerPlugins(config, log, builtinPlugins(config));
   } catch (error) {
     if (error instanceof DenitError) throw error;
     throw new DenitError(describeError(error));

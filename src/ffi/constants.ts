@@ -26,6 +26,7 @@ export const SIG_SETMASK = 2;
 
 export const SFD_CLOEXEC = 0o2000000;
 export const O_RDWR = 0o2;
+export const O_CLOEXEC = 0o2000000;
 
 export const WNOHANG = 1;
 

@@ -42,6 +42,8 @@ export interface SpawnRequest {
   isolation: SpawnIsolation;
   /** Terminal device to reopen on fd 0 for `"session-with-tty"`. */
   ttyPath?: string;
+  /** `[childFd, denitFd]` pairs: `dup2(denitFd, childFd)` in the child (services' pipes). */
+  fds?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Result of one `waitpid(-1, WNOHANG)`. */
@@ -92,6 +94,10 @@ export interface Libc {
   ignoreSignal(signo: number): boolean;
   /** `close(fd)`. */
   close(fd: number): void;
+  /** `pipe2(O_CLOEXEC)`: `[readEnd, writeEnd]`; throws `ErrnoError`. */
+  pipe(): [number, number];
+  /** Read into `buffer` off the event loop; resolves with the count (0 at EOF, -1 on error). */
+  readInto(fd: number, buffer: Uint8Array<ArrayBuffer>): Promise<number>;
   /** `strerror(errno)`. */
   describeErrno(errno: number): string;
   /** `_exit(code)`: end the process now, without running Deno's teardown. */

@@ -14,6 +14,7 @@
 import {
   EINTR,
   FILE_ACTIONS_BYTES,
+  O_CLOEXEC,
   O_RDWR,
   POSIX_SPAWN_SETPGROUP,
   POSIX_SPAWN_SETSID,
@@ -177,7 +178,8 @@ export function openLibc(): Libc {
     const pid = new Int32Array(1);
     // File actions only when there is one to add: the default spawn binds two symbols fewer.
     const needsActions = cwd !== null || request.isolation === "foreground-group" ||
-      (request.isolation === "session-with-tty" && tty !== null);
+      (request.isolation === "session-with-tty" && tty !== null) ||
+      (request.fds !== undefined && request.fds.length > 0);
     const actions = needsActions ? new Uint8Array(FILE_ACTIONS_BYTES) : null;
     c.posix_spawnattr_init(address(attr));
     if (actions !== null) c.posix_spawn_file_actions_init(address(actions));
@@ -219,6 +221,11 @@ export function openLibc(): Libc {
           throw new DenitError("Cannot set the child's working directory: glibc 2.29+ is needed");
         }
         addChdir(address(actions), address(cwd));
+      }
+      if (actions !== null) {
+        for (const [target, source] of request.fds ?? []) {
+          c.posix_spawn_file_actions_adddup2(address(actions), source, target);
+        }
       }
       c.posix_spawnattr_setflags(address(attr), flags);
       const rc = c.posix_spawnp(
@@ -364,6 +371,16 @@ export function openLibc(): Libc {
     },
     close(fd) {
       c.close(fd);
+    },
+    pipe() {
+      const ends = new Int32Array(2);
+      if (c.pipe2(address(ends), O_CLOEXEC) !== 0) fail("Cannot create a pipe", errno());
+      return [ends[0]!, ends[1]!];
+    },
+    async readInto(fd, buffer) {
+      const count = Number(await c.read(fd, address(buffer), BigInt(buffer.byteLength)));
+      void buffer.length; // referenced until the read has returned
+      return count;
     },
     describeErrno,
     exitNow(code): never {

@@ -87,6 +87,15 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  posix_spawn_file_actions_adddup2: {
+    parameters: [
+      "pointer", // posix_spawn_file_actions_t *file_actions
+      "i32", // int fildes
+      "i32", // int newfildes
+    ],
+    result: "i32",
+  },
+  pipe2: { parameters: ["pointer", /* int pipefd[2] */ "i32" /* int flags */], result: "i32" },
   posix_spawn_file_actions_addchdir_np: {
     parameters: ["pointer", /* posix_spawn_file_actions_t *fa */ "pointer" /* const char *path */],
     result: "i32",

@@ -19,6 +19,7 @@ import { validatePlugin } from "./define.ts";
 import type { RegisteredHook } from "./define.ts";
 import { HOOK_NAMES } from "./types.ts";
 import type {
+  ChildExit,
   ExitInfo,
   HookName,
   HookOrder,
@@ -39,6 +40,10 @@ export interface PluginServices {
 }
 
 const TARGETS: readonly SignalTarget[] = ["child", "group", "all"];
+/** `service:NAME`, a target with `--services`. */
+function isServiceTarget(target: unknown): boolean {
+  return typeof target === "string" && /^service:[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target);
+}
 const ORDER_RANK: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -305,7 +310,7 @@ export class PluginHost {
     }
     let target = decision.target;
     if (verdict.target !== undefined) {
-      if (!TARGETS.includes(verdict.target)) {
+      if (!TARGETS.includes(verdict.target) && !isServiceTarget(verdict.target)) {
         this.#fail(entry, new TypeError(`onSignal returned an unknown target ${verdict.target}`));
         return decision;
       }
@@ -370,7 +375,7 @@ export class PluginHost {
   }
 
   /** Run `onChildExit` handlers in order; each may map the exit code. */
-  async childExit(status: ExitStatus): Promise<number> {
+  async childExit(status: ChildExit): Promise<number> {
     let exitCode = status.exitCode;
     for (const entry of this.#hooks.get("onChildExit")!) {
       const handler = entry.handler as RegisteredHook<"onChildExit">["handler"];

@@ -28,7 +28,9 @@ export type SignalTarget =
   /** the main child's process group (its session in the default mode) */
   | "group"
   /** every process denit supervises: the whole namespace as PID 1, all descendants otherwise */
-  | "all";
+  | "all"
+  /** one service by name (`--services`), sent as decided, not through its policy */
+  | `service:${string}`;
 
 /** Where a plugin's handler runs relative to others: `pre`, then `normal`, then `post`. */
 export type HookOrder = "pre" | "normal" | "post";
@@ -97,6 +99,14 @@ export interface PluginContext {
   kill(signal: SignalName, target?: SignalTarget): boolean;
 }
 
+/** How a child ended, as `onChildExit` sees it. */
+export interface ChildExit extends ExitStatus {
+  /** With `--services`: the service that exited. */
+  readonly service?: string;
+  /** With `--services`: whether it will be started again. */
+  readonly willRestart?: boolean;
+}
+
 /** The last word on the exit code. */
 export interface ExitInfo {
   /** The code denit is about to exit with. */
@@ -125,9 +135,12 @@ export interface PluginHooks {
     delivered: boolean,
     ctx: PluginContext,
   ): void | Promise<void>;
-  /** The main child ended: may map the exit code (tini's `-e`). */
+  /**
+   * The main child ended: may map the exit code (tini's `-e`). With `--services`, every
+   * service's exit, with `service` and `willRestart` set.
+   */
   onChildExit(
-    exit: ExitStatus,
+    exit: ChildExit,
     ctx: PluginContext,
   ): void | { exitCode: number } | Promise<void | { exitCode: number }>;
   /** A process other than the main child (or a helper) was reaped. */

@@ -1,0 +1,2 @@
+<?php
+echo "Hello from php-fpm ", PHP_VERSION, " behind nginx, under denit\n";

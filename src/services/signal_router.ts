@@ -1,0 +1,151 @@
+/**
+ * Signals with several services: one loop reads them, SIGCHLD goes to the
+ * reaper, plugins see each other signal once, a stop signal starts the stop
+ * sequence, and every other signal goes to each running service through that
+ * service's own policy (or to one service a plugin named).
+ *
+ * @module
+ */
+
+import { describeError } from "../errors.ts";
+import type { SignalInfo } from "../ffi/libc.ts";
+import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
+import { signalEveryone } from "../processes.ts";
+import type { SignalSource } from "../signal_source.ts";
+import { signalName, signalNumber } from "../signals.ts";
+import type { SignalName } from "../signals.ts";
+import type { ServicesSupervisor } from "./supervisor.ts";
+
+const SIGINT = 2;
+const SIGQUIT = 3;
+const SIGTERM = 15;
+const SIGCHLD = 17;
+/** The prefix of a plugin target that names one service: `service:nginx`. */
+export const SERVICE_TARGET = "service:";
+
+/** Reads and routes signals for the services supervisor. */
+export class SignalRouter {
+  #s: ServicesSupervisor;
+  #source: SignalSource;
+  /** Signals that start the stop sequence. */
+  #stopSignals: Set<number>;
+
+  /** `extraStopSignals`: `--stop-signal`, added to TERM, INT and QUIT. */
+  constructor(
+    supervisor: ServicesSupervisor,
+    source: SignalSource,
+    extraStopSignals: readonly number[],
+  ) {
+    this.#s = supervisor;
+    this.#source = source;
+    this.#stopSignals = new Set([SIGTERM, SIGINT, SIGQUIT, ...extraStopSignals]);
+  }
+
+  /** The one loop: read signals forever. */
+  async pump(): Promise<void> {
+    for (;;) {
+      let batch: SignalInfo[];
+      try {
+        batch = await this.#source.next();
+      } catch (error) {
+        this.#s.log.error(`Cannot read signals: ${describeError(error)}`, {
+          event: "signal.error",
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      for (const info of batch) {
+        try {
+          this.#handle(info);
+        } catch (error) {
+          this.#s.log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
+            event: "signal.error",
+          });
+        }
+      }
+    }
+  }
+
+  #handle(info: SignalInfo): void {
+    if (info.signo === SIGCHLD) {
+      this.#s.reap();
+      return;
+    }
+    const name = signalName(info.signo);
+    this.#s.log.info(`Received ${name} from pid ${info.pid}`, {
+      event: "signal.received",
+      signal: name,
+      sender: info.pid,
+      uid: info.uid,
+    });
+    const event: SignalEvent = {
+      signal: name,
+      senderPid: info.pid,
+      senderUid: info.uid,
+      receivedAt: performance.now(),
+    };
+    const decision = this.#s.host.decide(event, { signal: name, target: "group" });
+    if (decision instanceof Promise) {
+      decision.then(
+        (final) => this.#carryOut(event, final),
+        (error) => this.#s.log.error(`Cannot decide ${name}: ${describeError(error)}`),
+      );
+    } else {
+      this.#carryOut(event, decision);
+    }
+  }
+
+  #carryOut(event: SignalEvent, decision: SignalDecision): void {
+    let delivered = false;
+    if (decision.signal === null) {
+      this.#s.log.info(`Dropped ${event.signal}`, {
+        event: "signal.dropped",
+        signal: event.signal,
+      });
+    } else if (
+      this.#stopSignals.has(signalNumber(decision.signal)) &&
+      !String(decision.target).startsWith(SERVICE_TARGET)
+    ) {
+      delivered = true;
+      if (this.#s.stopping) {
+        this.#s.log.info(`Already stopping; ${event.signal} changes nothing`, {
+          event: "signal.dropped",
+          signal: event.signal,
+        });
+      } else {
+        this.#s.beginStop({ kind: "signal", signal: decision.signal });
+      }
+    } else {
+      delivered = this.deliver(decision.signal, decision.target);
+    }
+    this.#s.host.afterSignal(event, decision, delivered);
+  }
+
+  /** Send a decided signal: to one service by name, to everyone, or to each through its policy. */
+  deliver(name: SignalName, target: string): boolean {
+    const signo = signalNumber(name);
+    if (target === "all") return signalEveryone(this.#s.libc, signo) > 0;
+    if (target.startsWith(SERVICE_TARGET)) {
+      const unit = this.#s.byName.get(target.slice(SERVICE_TARGET.length));
+      if (unit === undefined) {
+        this.#s.log.warn(`Cannot forward signal "${name}": no service named ${target}`);
+        return false;
+      }
+      return this.#s.signalUnit(unit, signo);
+    }
+    let delivered = false;
+    for (const unit of this.#s.units) {
+      if (unit.process === null) continue;
+      const forwarded = unit.policy.forward(signo);
+      if (forwarded === 0) {
+        unit.log.info(`Dropped ${name} for service "${unit.name}"`, {
+          event: "signal.dropped",
+          signal: name,
+        });
+        continue;
+      }
+      if (this.#s.signalUnit(unit, forwarded)) delivered = true;
+    }
+    return delivered;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The stop sequence: pre-stop command, then every service in reverse
+ * dependency order (a service gets its stop signal only once everything that
+ * depends on it has exited), each with its own grace before SIGKILL, the
+ * global `--stop-timeout` over all of it, then the drain of whatever is left.
+ *
+ * @module
+ */
+
+import { describeError } from "../errors.ts";
+import { signalEveryone } from "../processes.ts";
+import type { ExitStatus } from "../reaper.ts";
+import { signalName } from "../signals.ts";
+import type { SignalName } from "../signals.ts";
+import type { ServicesSupervisor } from "./supervisor.ts";
+import type { Unit } from "./unit.ts";
+
+const SIGKILL = 9;
+const SIGTERM = 15;
+const SIGCONT = 18;
+/** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
+const KILL_REAP_WAIT_MS = 2000;
+/** How long prefixed output may take to reach its end once every process is gone. */
+const OUTPUT_DRAIN_MS = 1000;
+
+/** Why the services stop. */
+export type StopReason =
+  /** denit received a stop signal. */
+  | { kind: "signal"; signal: SignalName }
+  /** A main service exited. */
+  | { kind: "main"; service: string; exitCode: number }
+  /** A oneshot failed, a critical service gave up, or start-up could not go on. */
+  | { kind: "failure"; service: string; exitCode: number }
+  /** Every service has ended for good; nothing is left to supervise. */
+  | { kind: "finished"; exitCode: number };
+
+/** Resolves true if `promise` settles within `ms`, false after. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the stop sequence once, and holds the exit code. */
+export class StopSequence {
+  #supervisor: ServicesSupervisor;
+  #started = false;
+  #finished = Promise.withResolvers<number>();
+  /** Set by the reason that started the stop (main exit, failure). */
+  #exitCode: number | null = null;
+  /** The main service's exit, when it ended. */
+  #mainStatus: ExitStatus | null = null;
+  #noChildrenWaiters: Array<() => void> = [];
+
+  constructor(supervisor: ServicesSupervisor) {
+    this.#supervisor = supervisor;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Resolves with denit's exit code once everything has stopped. */
+  get finished(): Promise<number> {
+    return this.#finished.promise;
+  }
+
+  /** A main service ended (before or during the stop); its code is the exit code unless set. */
+  mainExited(_service: string, status: ExitStatus): void {
+    this.#mainStatus ??= status;
+  }
+
+  /** Start the stop sequence (only the first call counts). */
+  begin(reason: StopReason): void {
+    if (this.#started) return;
+    this.#started = true;
+    if (reason.kind !== "signal") this.#exitCode = reason.exitCode;
+    this.#run(reason).catch((error) => {
+      // Never reached in practice; PID 1 must still leave with a code.
+      this.#supervisor.log.error(`Cannot stop cleanly: ${describeError(error)}`);
+      this.#finished.resolve(this.#exitCode ?? 1);
+    });
+  }
+
+  /** Reap after SIGCHLD and wake whoever waits for the last child. */
+  reap(): void {
+    const reaper = this.#supervisor.reaper;
+    reaper.reap();
+    if (!reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
+      for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+    }
+  }
+
+  async #run(reason: StopReason): Promise<void> {
+    const s = this.#supervisor;
+    const { config, log, host } = s;
+    log.info(
+      reason.kind === "signal"
+        ? `Stopping services on ${reason.signal}`
+        : reason.kind === "main"
+        ? `Stopping services: main service "${reason.service}" exited`
+        : reason.kind === "finished"
+        ? `Every service has ended; exiting with code ${reason.exitCode}`
+        : `Stopping services: "${reason.service}" failed with code ${reason.exitCode}`,
+      { event: "services.stopping", reason: reason.kind, ...reason },
+    );
+    for (const unit of s.units) {
+      if (unit.restartTimer !== null) clearTimeout(unit.restartTimer);
+      unit.restartTimer = null;
+      unit.attempt?.abort();
+      unit.neverReady();
+    }
+    if (reason.kind === "signal" && config.preStop !== null) await this.#preStop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (config.stopTimeoutMs !== null) {
+      const ms = config.stopTimeoutMs;
+      timer = setTimeout(() => {
+        log.warn(`Stop timeout of ${ms} ms passed; sending SIGKILL`, { event: "stop.timeout" });
+        for (const unit of s.units) s.signalUnit(unit, SIGKILL);
+        signalEveryone(s.libc, SIGKILL);
+      }, ms);
+    }
+    await Promise.all(s.units.map((unit) => this.#stopUnit(unit)));
+    clearTimeout(timer);
+    log.info(`Every service has stopped`, { event: "services.stopped" });
+    try {
+      await this.#drain();
+    } catch (error) {
+      log.error(`Cannot clean up: ${describeError(error)}`);
+    }
+    // Lines still in the services' pipes go out before denit does.
+    await s.output.drain(OUTPUT_DRAIN_MS);
+    const exitCode = this.#exitCode ?? this.#mainStatus?.exitCode ?? 0;
+    await host.beforeExit({ exitCode, child: this.#mainStatus });
+    host.shutdown();
+    log.info(`Exiting with code ${exitCode}`, { event: "exit", exitCode });
+    this.#finished.resolve(exitCode);
+  }
+
+  async #preStop(): Promise<void> {
+    const s = this.#supervisor;
+    const preStop = s.config.preStop!;
+    s.log.info(`Pre-stop started: ${preStop.text}`, { event: "prestop.started" });
+    try {
+      const status = await s.runHelper(
+        preStop.argv,
+        Deno.env.toObject(),
+        undefined,
+        AbortSignal.timeout(s.config.preStopTimeoutMs),
+      );
+      s.log.info(`Pre-stop finished with code ${status.exitCode}`, {
+        event: "prestop.finished",
+        exitCode: status.exitCode,
+      });
+    } catch (error) {
+      s.log.error(`Pre-stop could not run: ${describeError(error)}`, { event: "prestop.failed" });
+    }
+  }
+
+  /** Stop one service once every service that depends on it is down (memoized). */
+  #stopUnit(unit: Unit): Promise<void> {
+    unit.stopping ??= (async () => {
+      await Promise.all(unit.dependents.map((dependent) => this.#stopUnit(dependent)));
+      const process = unit.process;
+      if (process === null) return;
+      const s = this.#supervisor;
+      const signo = unit.policy.stopSignal;
+      const graceMs = unit.spec.stopGraceMs;
+      unit.log.info(
+        `Stopping service "${unit.name}" (pid ${process.pid}) with ${signalName(signo)}`,
+        { event: "service.stopping", signal: signalName(signo), pid: process.pid, graceMs },
+      );
+      s.signalUnit(unit, signo);
+      if (await within(process.exited, graceMs)) return;
+      unit.log.warn(
+        `Service "${unit.name}" did not exit within ${graceMs} ms; sending SIGKILL to its group`,
+        { event: "service.killed", pid: process.pid, graceMs },
+      );
+      s.libc.kill(-process.pid, SIGKILL);
+      s.libc.kill(process.pid, SIGKILL);
+      await within(process.exited, KILL_REAP_WAIT_MS);
+    })();
+    return unit.stopping;
+  }
+
+  /** Resolves true when no child is left, false after `ms`. */
+  #waitForNoChildren(ms: number): Promise<boolean> {
+    this.reap();
+    if (!this.#supervisor.reaper.childrenLeft) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
+        resolve(false);
+      }, ms);
+      this.#noChildrenWaiters.push(done);
+    });
+  }
+
+  /** Whatever the services left behind: SIGTERM, the drain timeout, then SIGKILL. */
+  async #drain(): Promise<void> {
+    const s = this.#supervisor;
+    this.reap();
+    if (!s.reaper.childrenLeft) return;
+    const { drainTimeoutMs } = s.config;
+    if (drainTimeoutMs > 0) {
+      s.log.info(`Sending SIGTERM to the processes left`, {
+        event: "drain.started",
+        timeoutMs: drainTimeoutMs,
+      });
+      signalEveryone(s.libc, SIGTERM);
+      signalEveryone(s.libc, SIGCONT);
+      if (await this.#waitForNoChildren(drainTimeoutMs)) {
+        s.log.info(`Every process left has exited`, { event: "drain.finished" });
+        return;
+      }
+    }
+    s.log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
+    signalEveryone(s.libc, SIGKILL);
+    await this.#waitForNoChildren(KILL_REAP_WAIT_MS);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The run phase with several services: start each once its dependencies are
+ * ready, restart by policy, route signals through each service's policy, and
+ * stop in reverse dependency order (stop.ts). One loop reads signals; the one
+ * Reaper owns waitpid; every process goes through the one Spawner.
+ *
+ * @module
+ */
+
+import type { Config } from "../cli.ts";
+import { DenitError, describeError } from "../errors.ts";
+import type { Libc } from "../ffi/libc.ts";
+import type { Logger } from "../log.ts";
+import type { PluginHost } from "../plugin/host.ts";
+import { decodeWaitStatus, Reaper } from "../reaper.ts";
+import type { ExitStatus } from "../reaper.ts";
+import type { SignalSource } from "../signal_source.ts";
+import { signalName } from "../signals.ts";
+import { Spawner } from "../spawner.ts";
+import { OutputPipes } from "./output.ts";
+import type { ServiceIo } from "./output.ts";
+import { ExitHandler } from "./exits.ts";
+import { waitUntilReady } from "./readiness.ts";
+import { SignalRouter } from "./signal_router.ts";
+import { StopSequence } from "./stop.ts";
+import type { StopReason } from "./stop.ts";
+import { Unit } from "./unit.ts";
+import type { ServiceEntry } from "./unit.ts";
+
+const SIGKILL = 9;
+
+/** What the services supervisor needs. */
+export interface ServicesSupervisorOptions {
+  libc: Libc;
+  log: Logger;
+  config: Config;
+  host: PluginHost;
+  source: SignalSource;
+  entries: ServiceEntry[];
+}
+
+/** Runs the services until the stop sequence has finished; returns the exit code. */
+export class ServicesSupervisor {
+  readonly libc: Libc;
+  readonly log: Logger;
+  readonly config: Config;
+  readonly host: PluginHost;
+  readonly reaper: Reaper;
+  readonly spawner: Spawner;
+  readonly units: Unit[];
+  /** Pipes of services with `output: "prefix"` or a notification fd. */
+  readonly output: OutputPipes;
+  /** The services by name. */
+  readonly byName: Map<string, Unit>;
+  #router: SignalRouter;
+  #cwd: string | undefined;
+  #exits: ExitHandler;
+  #stop: StopSequence;
+
+  constructor(options: ServicesSupervisorOptions) {
+    this.libc = options.libc;
+    this.log = options.log;
+    this.config = options.config;
+    this.host = options.host;
+    this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
+    this.spawner = new Spawner(options.libc, this.reaper);
+    this.output = new OutputPipes(options.libc, options.log);
+    this.units = options.entries.map((entry) => new Unit(entry, options.log));
+    this.byName = new Map(this.units.map((unit) => [unit.name, unit]));
+    for (const unit of this.units) {
+      for (const name of unit.spec.dependsOn) {
+        const dependency = this.byName.get(name)!;
+        unit.dependencies.push(dependency);
+        dependency.dependents.push(unit);
+      }
+    }
+    this.#stop = new StopSequence(this);
+    this.#exits = new ExitHandler(this);
+    this.#router = new SignalRouter(this, options.source, options.config.stopSignals ?? []);
+  }
+
+  /** Start every service and run until the stop sequence ends. Never throws. */
+  async run(): Promise<number> {
+    this.host.start({
+      childPid: () => this.units.find((unit) => unit.spec.main)?.process?.pid ?? null,
+      run: (argv, options, signal) =>
+        this.runHelper([...argv], options.env ?? Deno.env.toObject(), options.cwd, signal),
+      kill: (name, target) => this.#router.deliver(name, target),
+    });
+    try {
+      this.#cwd = Deno.cwd();
+    } catch {
+      this.#cwd = undefined;
+    }
+    void this.#router.pump();
+    this.log.info(`Starting ${this.units.length} services`, {
+      event: "services.starting",
+      services: this.units.map((unit) => unit.name),
+    });
+    for (const unit of this.units) void this.#startWhenDependenciesReady(unit);
+    return await this.#stop.finished;
+  }
+
+  /** Whether the stop sequence has begun. */
+  get stopping(): boolean {
+    return this.#stop.started;
+  }
+
+  /** Start the stop sequence (only the first call counts). */
+  beginStop(reason: StopReason): void {
+    this.#stop.begin(reason);
+  }
+
+  /** A main service ended; its code is denit's unless a failure decided first. */
+  mainExited(service: string, status: ExitStatus): void {
+    this.#stop.mainExited(service, status);
+  }
+
+  /** Reap after SIGCHLD. */
+  reap(): void {
+    this.#stop.reap();
+  }
+
+  async #startWhenDependenciesReady(unit: Unit): Promise<void> {
+    const ready = await Promise.all(unit.dependencies.map((dependency) => dependency.firstReady));
+    if (this.stopping) return;
+    const missing = unit.dependencies.filter((_, index) => !ready[index]).map((d) => d.name);
+    if (missing.length > 0) {
+      unit.log.error(
+        `Service "${unit.name}" cannot start: ${missing.join(", ")} will not be ready`,
+        { event: "service.blocked", dependencies: missing },
+      );
+      unit.neverReady();
+      if (unit.spec.main || unit.spec.critical) {
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+      } else {
+        this.#exits.ended(unit, 1);
+      }
+      return;
+    }
+    this.launch(unit);
+  }
+
+  /** Spawn a service now (first start or restart) and wait for its readiness. */
+  launch(unit: Unit): void {
+    unit.restartTimer = null;
+    if (this.stopping) return;
+    const spec = unit.spec;
+    const cwd = spec.cwd ?? this.#cwd;
+    unit.startedAt = performance.now();
+    let process;
+    let io: ServiceIo | null = null;
+    try {
+      const notifyFd = spec.ready?.kind === "notifyFd" ? spec.ready.fd : null;
+      if (spec.output === "prefix" || notifyFd !== null) {
+        io = this.output.open(unit.name, spec.output === "prefix", notifyFd);
+      }
+      process = this.spawner.start(
+        {
+          argv: spec.argv,
+          env: { ...Deno.env.toObject(), ...spec.env },
+          ...(cwd === undefined ? {} : { cwd }),
+          ...(io === null ? {} : { fds: io.fds }),
+        },
+        "session",
+      );
+      io?.started();
+    } catch (error) {
+      io?.abandon();
+      const exitCode = error instanceof DenitError ? error.exitCode : 125;
+      unit.log.error(`Cannot start service "${unit.name}": ${describeError(error)}`, {
+        event: "service.spawn_failed",
+        exitCode,
+      });
+      void this.#exits.onExit(unit, { pid: 0, code: exitCode, signal: null, exitCode });
+      return;
+    }
+    unit.process = process;
+    const attempt = new AbortController();
+    unit.attempt = attempt;
+    unit.log.info(`Service "${unit.name}" started (pid ${process.pid}): ${spec.argv.join(" ")}`, {
+      event: "service.started",
+      pid: process.pid,
+      argv: spec.argv,
+    });
+    process.exited.then((status) => {
+      attempt.abort();
+      if (unit.process === process) unit.process = null;
+      return this.#exits.onExit(unit, status);
+    }).catch((error) => this.log.error(`Cannot handle an exit: ${describeError(error)}`));
+    if (spec.oneshot) return; // ready when it exits 0
+    if (spec.ready === null) {
+      this.ready(unit);
+      return;
+    }
+    void waitUntilReady(spec.ready, spec.readyTimeoutMs, {
+      runCommand: async (argv, signal) =>
+        (await this.runHelper(argv, { ...Deno.env.toObject(), ...spec.env }, cwd, signal))
+          .exitCode,
+      ...(io?.notified === undefined ? {} : { notified: io.notified }),
+    }, attempt.signal).then((outcome) => {
+      if (outcome === "ready") this.ready(unit);
+      if (outcome !== "timeout") return;
+      unit.log.error(
+        `Service "${unit.name}" was not ready within ${spec.readyTimeoutMs} ms`,
+        { event: "service.ready_timeout", timeoutMs: spec.readyTimeoutMs },
+      );
+      // Start-up cannot go on without it; a service that was ready before keeps running.
+      if (!unit.wasReady) {
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+      }
+    });
+  }
+
+  /** A service passed its readiness check (or needs none). */
+  ready(unit: Unit): void {
+    if (this.stopping) return;
+    const first = unit.markReady();
+    unit.log.info(`Service "${unit.name}" is ready`, {
+      event: "service.ready",
+      pid: unit.process?.pid ?? null,
+      first,
+      durationMs: Math.round(performance.now() - unit.startedAt),
+    });
+  }
+
+  /** Signal a service: its master only under a preset, else its process group. */
+  signalUnit(unit: Unit, signo: number, wholeGroup = false): boolean {
+    const process = unit.process;
+    if (process === null) return false;
+    const pid = unit.policy.masterOnly && !wholeGroup && signo !== SIGKILL
+      ? process.pid
+      : -process.pid;
+    const errno = this.libc.kill(pid, signo);
+    const name = signalName(signo);
+    if (errno === 0) {
+      unit.log.info(`Forwarded ${name} to service "${unit.name}"`, {
+        event: "signal.forwarded",
+        signal: name,
+        pid: process.pid,
+      });
+      return true;
+    }
+    unit.log.debug(
+      `Cannot forward signal "${name}" to service "${unit.name}" (pid ${process.pid}): ${
+        this.libc.describeErrno(errno)
+      }`,
+      { event: "signal.failed" },
+    );
+    return false;
+  }
+
+  /** Run a helper (readiness command, pre-stop, plugin) to its end; killed when `signal` aborts. */
+  async runHelper(
+    argv: string[],
+    env: Record<string, string>,
+    cwd: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ExitStatus> {
+    signal.throwIfAborted();
+    const helper = this.spawner.start(
+      { argv, env, ...(cwd ?? this.#cwd) === undefined ? {} : { cwd: cwd ?? this.#cwd! } },
+      "group",
+    );
+    this.log.debug(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
+      event: "helper.started",
+      pid: helper.pid,
+      argv,
+    });
+    const kill = () => {
+      this.libc.kill(-helper.pid, SIGKILL);
+      this.libc.kill(helper.pid, SIGKILL);
+    };
+    signal.addEventListener("abort", kill, { once: true });
+    try {
+      return await helper.exited;
+    } finally {
+      signal.removeEventListener("abort", kill);
+    }
+  }
+
+  #onOrphan(pid: number, rawStatus: number): void {
+    const logged = this.config.warnOnReap || this.log.enabled("debug");
+    const watched = this.host.has("onOrphanReaped");
+    if (!logged && !watched) return;
+    const status = decodeWaitStatus(pid, rawStatus);
+    const fields = { event: "zombie.reaped", pid, exitCode: status.exitCode };
+    if (this.config.warnOnReap) this.log.warn(`Reaped zombie process with pid=${pid}`, fields);
+    else this.log.debug(`Reaped zombie process with pid=${pid}`, fields);
+    if (watched) this.host.orphanReaped(status);
+  }
+}
+
+export type { StopReason };

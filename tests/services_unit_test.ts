@@ -1,0 +1,63 @@
+/** Unit tests: a service's signal policy, and the restart decision with its limit and backoff. */
+import { deepEqual, equal } from "node:assert/strict";
+import { createLogger } from "../src/log.ts";
+import { SignalPolicy } from "../src/services/policy.ts";
+import { Unit } from "../src/services/unit.ts";
+import { validateServices } from "../src/services/validate.ts";
+
+const [HUP, QUIT, USR1, USR2, TERM, WINCH] = [1, 3, 10, 12, 15, 28];
+
+Deno.test("SignalPolicy: the table first, then the preset; the stop signal follows", () => {
+  const plain = new SignalPolicy(new Map(), [], null);
+  equal(plain.forward(TERM), TERM);
+  equal(plain.stopSignal, TERM);
+  equal(plain.masterOnly, false);
+
+  const nginx = new SignalPolicy(new Map(), ["nginx"], null);
+  deepEqual([TERM, WINCH, USR2, HUP].map((s) => nginx.forward(s)), [QUIT, 0, 0, HUP]);
+  equal(nginx.stopSignal, QUIT);
+  equal(nginx.masterOnly, true);
+
+  const fpm = new SignalPolicy(new Map([[HUP, USR2]]), ["php-fpm"], null);
+  deepEqual([TERM, HUP, USR1, WINCH].map((s) => fpm.forward(s)), [QUIT, USR2, USR1, WINCH]);
+
+  // A table entry that makes SIGTERM something the preset rewrites, or drops it.
+  equal(new SignalPolicy(new Map([[USR1, TERM]]), ["nginx"], null).forward(USR1), QUIT);
+  equal(new SignalPolicy(new Map([[TERM, 0]]), [], null).stopSignal, TERM);
+  equal(new SignalPolicy(new Map([[TERM, USR1]]), [], null).stopSignal, USR1);
+  equal(new SignalPolicy(new Map(), ["nginx"], USR2).stopSignal, USR2);
+});
+
+function unit(fields: Record<string, unknown>): Unit {
+  const [spec] = validateServices({ services: [{ name: "u", command: ["x"], ...fields }] });
+  return new Unit(
+    { spec: spec!, policy: new SignalPolicy(new Map(), [], null) },
+    createLogger({ level: "error", format: "text", sink: () => {} }),
+  );
+}
+
+Deno.test("Unit.decide: restart policies", () => {
+  equal(unit({ restart: "no" }).decide(1, 0).kind, "failed");
+  equal(unit({ restart: "no" }).decide(0, 0).kind, "done");
+  equal(unit({ restart: "on-failure" }).decide(0, 0).kind, "done");
+  equal(unit({ restart: "on-failure" }).decide(2, 0).kind, "restart");
+  equal(unit({ restart: "always" }).decide(0, 0).kind, "restart");
+});
+
+Deno.test("Unit.decide: exponential backoff up to max, limit within the window, then a fresh window", () => {
+  const u = unit({
+    restart: "always",
+    restartLimit: { count: 4, window: 10 },
+    backoff: { initial: 1, max: 5 },
+  });
+  const delays = [0, 1, 2, 3].map((t) => {
+    const verdict = u.decide(1, t * 1000);
+    return verdict.kind === "restart" ? verdict.delayMs : verdict.kind;
+  });
+  deepEqual(delays, [1000, 2000, 4000, 5000]);
+  equal(u.decide(1, 4000).kind, "give-up");
+  // Ten seconds after the first restart it has left the window: one more is allowed.
+  const later = u.decide(1, 10_500);
+  equal(later.kind, "restart");
+  equal(later.kind === "restart" ? later.delayMs : 0, 5000);
+});
