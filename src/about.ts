@@ -31,8 +31,8 @@ Signals and processes:
       --drain-timeout DUR     When the child exits and others remain: SIGTERM,
                               wait DUR, SIGKILL (default 3; 0 kills at once)
       --compat MODE           denit (default), tini or dumb-init behaviour
-      --services FILE         Run the services of a TypeScript file in dependency
-                              order; PROGRAM, if given, is the main one
+      --services FILE         Run the services of a TypeScript file in
+                              dependency order; PROGRAM, if given, is main
 Stop features (plugins):
       --preset NAME           nginx or php-fpm: graceful stop, safe signals;
                               TERM, INT and QUIT each start the stop

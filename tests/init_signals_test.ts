@@ -4,7 +4,7 @@
  * inspector on SIGUSR1 are in core_signals_test.ts, as PID 1 and not.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { fixture, startDenit } from "./_helpers.ts";
+import { fixture, startDenit, waitFor } from "./_helpers.ts";
 import { signalFamily } from "./_core_helpers.ts";
 
 Deno.test("denit --compat tini forwards to the child only unless -g", async () => {
@@ -29,10 +29,19 @@ Deno.test("denit rewrites and drops signals given by name or number", async () =
     "3",
   ]);
   await denit.stdout.waitForLine(/^ready/);
-  for (const signal of ["SIGUSR1", "SIGHUP", "SIGWINCH", "SIGTERM"] as const) {
-    await denit.signal(signal);
-  }
+  // Each dropped signal is followed by a forwarded USR1 (as USR2) that the test waits for: the
+  // kernel hands pending signals over lowest number first, so without the wait QUIT (3) could
+  // overtake USR2 (12) and the child would exit before printing it.
+  const printed = (count: number) => () =>
+    denit.stdout.lines.filter((line) => line === "12").length >= count ? true : undefined;
+  await denit.signal("SIGHUP");
+  await denit.signal("SIGUSR1");
+  await waitFor(printed(1), "the first USR2");
+  await denit.signal("SIGWINCH");
+  await denit.signal("SIGUSR1");
+  await waitFor(printed(2), "the second USR2");
+  await denit.signal("SIGTERM");
   const result = await denit.exit();
   equal(result.code, 0);
-  deepEqual(denit.stdout.lines.slice(1), ["12", "3"]);
+  deepEqual(denit.stdout.lines.slice(1), ["12", "12", "3"]);
 });

@@ -65,6 +65,7 @@ export interface Service {
 
 /** The default export of a services file. */
 export interface ServicesFile {
+  /** The services, each with a unique name, in any order: `dependsOn` decides the start order. */
   services: Service[];
 }
 
