@@ -49,7 +49,10 @@ export type SignalName =
   | "SIGRTMIN"
   | "SIGRTMAX"
   | `SIGRTMIN+${number}`
-  | `SIGRTMAX-${number}`;
+  | `SIGRTMAX-${number}`
+  /** Signals 32 and 33: glibc keeps them for threads, but a process can still be killed by one. */
+  | "SIG32"
+  | "SIG33";
 
 /** First and last real-time signal numbers usable by programs (glibc keeps 32 and 33). */
 export const SIGRTMIN = 34;
@@ -85,7 +88,11 @@ export function signalNumber(name: SignalName): number {
   return number;
 }
 
-/** The canonical name of a signal number (1..31, 34..64), as `kill -l` prints it. */
+/**
+ * The canonical name of a signal number (1..31, 34..64), as `kill -l` prints it.
+ * Throws for anything else, 32 and 33 included: use {@link describeSignal} where a
+ * number comes from the kernel.
+ */
 export function signalName(signo: number): SignalName {
   if (signo >= 1 && signo <= STANDARD_SIGNALS.length) return STANDARD_SIGNALS[signo - 1]!;
   if (signo === SIGRTMIN) return "SIGRTMIN";
@@ -93,6 +100,17 @@ export function signalName(signo: number): SignalName {
   if (signo > SIGRTMIN && signo <= SIGRTMIN + 15) return `SIGRTMIN+${signo - SIGRTMIN}`;
   if (signo > SIGRTMIN + 15 && signo < SIGRTMAX) return `SIGRTMAX-${SIGRTMAX - signo}`;
   throw new RangeError(`Cannot name signal ${signo}: not a Linux signal number`);
+}
+
+/**
+ * A name for any signal number the kernel can report (1..64): 32 and 33, which
+ * glibc reserves and `kill -l` does not name, are `"SIG32"` and `"SIG33"`.
+ * Null for a number outside 1..64. Never throws.
+ */
+export function describeSignal(signo: number): SignalName | null {
+  if (signo === 32) return "SIG32";
+  if (signo === 33) return "SIG33";
+  return isSignalNumber(signo) ? signalName(signo) : null;
 }
 
 /** Whether `signo` is a signal number denit can name. */

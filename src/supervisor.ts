@@ -293,9 +293,12 @@ export class Supervisor {
   }
 
   #reap(): void {
-    this.#reaper.reap();
-    if (!this.#reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
-      for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+    try {
+      this.#reaper.reap();
+    } finally {
+      if (!this.#reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
+        for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+      }
     }
   }
 
@@ -332,7 +335,7 @@ export class Supervisor {
     this.#log.info(
       status.signal === null
         ? `Child pid ${status.pid} exited with code ${status.code}`
-        : `Child pid ${status.pid} was killed by ${status.signal}`,
+        : `Child pid ${status.pid} was killed by ${status.signal ?? "a signal"}`,
       {
         event: "child.exited",
         pid: status.pid,
