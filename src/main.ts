@@ -52,7 +52,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     // 1. Block signals before anything else: from here on a signal waits in the queue.
     const libc = openLibc();
-    const secondStage = isSecondStage();
+    const secondStage = isSecondStage(libc);
     if (!secondStage) blockCollectedSignals(libc);
 
     // 2. Understand the command line (help and version need no re-exec).

@@ -49,16 +49,24 @@ const STAGE_TWO_V8_FLAGS = "--max-semi-space-size=1";
 /**
  * Whether this process is the re-executed second stage. If so, the marker is
  * forgotten and DENO_V8_FLAGS put back as it was, so the child never sees either.
+ *
+ * The marker alone proves nothing: it can be inherited from another denit's
+ * environment (it is visible in /proc/1/environ), and its pid is 1 in every
+ * container. So stage two checks the fact it relies on, its own signal mask:
+ * only a process started with every collected signal already blocked is one.
+ * Anything else is stage one, with the stale marker dropped and the user's
+ * DENO_V8_FLAGS left as they are.
  */
-export function isSecondStage(): boolean {
+export function isSecondStage(libc: Libc): boolean {
   const marker = Deno.env.get(REEXEC_MARKER);
   if (marker === undefined) return false;
   Deno.env.delete(REEXEC_MARKER);
-  // "<pid>" or "<pid>:<the DENO_V8_FLAGS stage one had>". The pid (execve keeps it) tells
-  // a stale variable inherited from an outer denit, which is ignored, from our own.
+  // "<pid>" or "<pid>:<the DENO_V8_FLAGS stage one had>". execve keeps the pid.
   const colon = marker.indexOf(":");
   const pid = colon < 0 ? marker : marker.slice(0, colon);
   if (pid !== String(Deno.pid)) return false;
+  const blocked = new Set(libc.blockedSignals());
+  if (!collectedSignals().every((signo) => blocked.has(signo))) return false;
   if (colon < 0) Deno.env.delete(V8_FLAGS_VARIABLE);
   else Deno.env.set(V8_FLAGS_VARIABLE, marker.slice(colon + 1));
   return true;

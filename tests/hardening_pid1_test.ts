@@ -7,7 +7,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import type { Libc, WaitResult } from "../src/ffi/libc.ts";
 import { decodeWaitStatus, Reaper } from "../src/reaper.ts";
 import type { ExitStatus } from "../src/reaper.ts";
-import { runDenit } from "./_helpers.ts";
+import { runDenit, startDenit } from "./_helpers.ts";
 import { MODES, pool } from "./_core_helpers.ts";
 
 Deno.test("decodeWaitStatus() decodes a child killed by any signal 1-64 as 128+n", () => {
@@ -60,3 +60,32 @@ for (const { pid1, label } of MODES) {
     deepEqual(results, ["32→160 ", "33→161 "]);
   });
 }
+
+Deno.test("a stale DENIT_REEXEC marker as PID 1 changes nothing: signals, exit, DENO_V8_FLAGS", async () => {
+  for (const marker of ["1", "1:--stale-flags"]) {
+    const quick = await runDenit(["true"], {
+      pid1: true,
+      env: { DENIT_REEXEC: marker },
+      timeoutMs: 15_000,
+    });
+    equal(quick.code, 0, quick.stderr);
+    const flags = await runDenit(["sh", "-c", 'printf "%s|%s" "$DENO_V8_FLAGS" "$DENIT_REEXEC"'], {
+      pid1: true,
+      env: { DENIT_REEXEC: marker, DENO_V8_FLAGS: "--max-old-space-size=300" },
+      timeoutMs: 15_000,
+    });
+    equal(flags.stdout, "--max-old-space-size=300|", flags.stderr);
+    await using denit = startDenit([
+      "sh",
+      "-c",
+      'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done',
+    ], {
+      pid1: true,
+      env: { DENIT_REEXEC: marker },
+    });
+    await denit.stdout.waitForLine("ready");
+    await denit.signal("SIGTERM");
+    const result = await denit.exit(15_000);
+    equal(result.code, 42, result.stderr);
+  }
+});
