@@ -59,8 +59,12 @@ export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
 /**
- * Signals the kernel raises for a fault in the process itself. denit never
- * blocks or forwards them: they concern the init, not the child.
+ * Signals the kernel raises for a fault in the process itself. Sent with
+ * `kill`, they are messages like any other, and denit blocks and forwards them
+ * (as dumb-init does). A real fault still ends denit: the kernel unblocks a
+ * fault signal and resets it to its default action before delivering it
+ * (measured: a NULL read through FFI with SIGSEGV blocked exits 139, as PID 1
+ * and not; so does `abort()` with SIGABRT blocked).
  */
 export const FAULT_SIGNALS: readonly SignalName[] = [
   "SIGILL",
@@ -158,12 +162,15 @@ export function toSignalNumber(name: string): number {
   return number;
 }
 
-/** Every signal denit blocks and reads from its signalfd: all but the fault signals. */
+/**
+ * Every signal denit blocks and reads from its signalfd: all but SIGKILL,
+ * SIGSTOP and glibc's 32 and 33. The fault signals are included (see
+ * {@link FAULT_SIGNALS}).
+ */
 export function collectedSignals(): number[] {
-  const faults = new Set(FAULT_SIGNALS.map(signalNumber));
   const numbers: number[] = [];
   for (let signo = 1; signo <= SIGRTMAX; signo++) {
-    if (!isSignalNumber(signo) || faults.has(signo)) continue;
+    if (!isSignalNumber(signo)) continue;
     if (signo === 9 || signo === 19) continue; // SIGKILL and SIGSTOP cannot be blocked
     numbers.push(signo);
   }

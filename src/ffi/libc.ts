@@ -12,9 +12,12 @@
  */
 
 import {
+  EAGAIN,
   EINTR,
   FILE_ACTIONS_BYTES,
   O_RDWR,
+  POLLFD_BYTES,
+  POLLIN,
   POSIX_SPAWN_SETPGROUP,
   POSIX_SPAWN_SETSID,
   POSIX_SPAWN_SETSIGDEF,
@@ -23,6 +26,7 @@ import {
   PR_SET_CHILD_SUBREAPER,
   PR_SET_PDEATHSIG,
   SFD_CLOEXEC,
+  SFD_NONBLOCK,
   SIG_BLOCK,
   SIG_SETMASK,
   SIGNALFD_SIGINFO_BYTES,
@@ -242,18 +246,37 @@ export function openLibc(): Libc {
     }
   }
 
-  // One buffer for the one pending signalfd read, kept alive across the await.
+  // One buffer for the one pending signalfd wait, kept alive across the await.
   const signalBuffer = new Uint8Array(SIGNALFD_SIGINFO_BYTES * 64);
   const signalPointer = address(signalBuffer);
   const signalView = new DataView(signalBuffer.buffer);
+  const pollFd = new Uint8Array(POLLFD_BYTES);
+  const pollView = new DataView(pollFd.buffer);
+  const pollPointer = address(pollFd);
 
+  /**
+   * Wait on the blocking pool with `poll`, then `read` on this thread: errno is
+   * thread-local, and only here can it be read. EINTR (a handler ran on the pool
+   * thread) and EAGAIN (nothing left after all) mean wait again, silently.
+   */
   async function readSignalFd(fd: number): Promise<SignalInfo[]> {
+    pollView.setInt32(0, fd, true);
+    pollView.setInt16(4, POLLIN, true);
+    let failedPolls = 0;
     for (;;) {
-      const bytes = Number(await c.read(fd, signalPointer, BigInt(signalBuffer.byteLength)));
+      pollView.setInt16(6, 0, true);
+      if (await c.poll(pollPointer, 1n, -1) < 0) {
+        // The pool thread's errno is out of reach: EINTR is the one failure this call can
+        // have with a valid buffer and one fd. A guard against spinning on anything else.
+        if (++failedPolls < 1000) continue;
+        throw new Error(`Cannot wait for signalfd ${fd}: poll keeps failing`);
+      }
+      failedPolls = 0;
+      const bytes = Number(c.read(fd, signalPointer, BigInt(signalBuffer.byteLength)));
       if (bytes < 0) {
-        // errno lives on the blocking-pool thread that made the call, out of reach. With
-        // every signal blocked in every thread, EINTR cannot happen: the fd is broken.
-        throw new Error(`Cannot read signalfd ${fd}`);
+        const code = errno();
+        if (code === EINTR || code === EAGAIN) continue;
+        fail(`Cannot read signalfd ${fd}`, code);
       }
       const infos: SignalInfo[] = [];
       for (let offset = 0; offset + SIGNALFD_SIGINFO_BYTES <= bytes;) {
@@ -293,7 +316,7 @@ export function openLibc(): Libc {
     },
     openSignalFd(signals) {
       const mask = sigset(signals);
-      const fd = c.signalfd(-1, address(mask), SFD_CLOEXEC);
+      const fd = c.signalfd(-1, address(mask), SFD_CLOEXEC | SFD_NONBLOCK);
       if (fd < 0) fail("Cannot open a signalfd", errno());
       void mask.length;
       return fd;
