@@ -10,7 +10,7 @@
  * @module
  */
 
-import { describeError } from "../errors.ts";
+import { describeError, describeValue } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ExitStatus } from "../reaper.ts";
 import { parseSignal, signalName } from "../signals.ts";
@@ -41,6 +41,7 @@ export interface PluginServices {
 const TARGETS: readonly SignalTarget[] = ["child", "group", "all"];
 const ORDER_RANK: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
 
+/** Whether `value` is a promise-like. Reads `then`, which a plugin's value may make throw. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as { then?: unknown }).then === "function";
@@ -176,13 +177,15 @@ export class PluginHost {
     invoke: () => T | Promise<T>,
   ): T | undefined | Promise<T | undefined> {
     let result: T | Promise<T>;
+    let thenable: boolean;
     try {
       result = invoke();
+      thenable = isThenable(result);
     } catch (error) {
       this.#fail(entry, error);
       return undefined;
     }
-    return isThenable(result) ? this.#call(entry, () => result) : result;
+    return thenable ? this.#call(entry, () => result) : result;
   }
 
   /** Call one handler. Returns its value, or a promise of it; undefined when it failed. */
@@ -201,11 +204,11 @@ export class PluginHost {
     let result: T | Promise<T>;
     try {
       result = invoke(this.#context(entry, deadlineSignal));
+      if (!isThenable(result)) return result;
     } catch (error) {
       this.#fail(entry, error);
       return undefined;
     }
-    if (!isThenable(result)) return result;
     return new Promise<T | undefined>((resolve) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -277,7 +280,26 @@ export class PluginHost {
     return current;
   }
 
+  /**
+   * Apply one verdict. Whatever the plugin returned (a symbol, a proxy, an
+   * object whose getters throw), a bad verdict is logged and the decision made
+   * before it stands.
+   */
   #apply(
+    entry: RegisteredHook,
+    event: SignalEvent,
+    decision: SignalDecision,
+    verdict: SignalVerdict,
+  ): SignalDecision {
+    try {
+      return this.#applyVerdict(entry, event, decision, verdict);
+    } catch (error) {
+      this.#fail(entry, error);
+      return decision;
+    }
+  }
+
+  #applyVerdict(
     entry: RegisteredHook,
     event: SignalEvent,
     decision: SignalDecision,
@@ -288,28 +310,33 @@ export class PluginHost {
       this.#fail(entry, new TypeError("onSignal must return nothing or { signal, target }"));
       return decision;
     }
+    // Each field is read once: a getter could answer differently the second time.
+    const verdictSignal: unknown = verdict.signal;
+    const verdictTarget: unknown = verdict.target;
     let signal = decision.signal;
-    if ("signal" in verdict && verdict.signal !== undefined) {
-      if (verdict.signal === null) {
+    if (verdictSignal !== undefined) {
+      if (verdictSignal === null) {
         signal = null;
       } else {
-        const number = typeof verdict.signal === "string" && !/^\s*\d/.test(verdict.signal)
-          ? parseSignal(verdict.signal)
+        const number = typeof verdictSignal === "string" && !/^\s*\d/.test(verdictSignal)
+          ? parseSignal(verdictSignal)
           : null;
         if (number === null) {
-          this.#fail(entry, new TypeError(`onSignal returned an unknown signal ${verdict.signal}`));
+          const shown = describeValue(verdictSignal);
+          this.#fail(entry, new TypeError(`onSignal returned an unknown signal ${shown}`));
           return decision;
         }
         signal = signalName(number);
       }
     }
     let target = decision.target;
-    if (verdict.target !== undefined) {
-      if (!TARGETS.includes(verdict.target)) {
-        this.#fail(entry, new TypeError(`onSignal returned an unknown target ${verdict.target}`));
+    if (verdictTarget !== undefined) {
+      if (!TARGETS.includes(verdictTarget as SignalTarget)) {
+        const shown = describeValue(verdictTarget);
+        this.#fail(entry, new TypeError(`onSignal returned an unknown target ${shown}`));
         return decision;
       }
-      target = verdict.target;
+      target = verdictTarget as SignalTarget;
     }
     if (signal !== decision.signal || target !== decision.target) {
       const what = signal === null

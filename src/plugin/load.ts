@@ -49,6 +49,33 @@ export function unsafeReason(path: string): string | null {
   return null;
 }
 
+/**
+ * Plugins run inside PID 1 and must not end it. Before any plugin module loads,
+ * the process-ending functions a plugin could reach by accident (`Deno.exit`,
+ * the global `close()` and, when `node:process` is given, its `exit`,
+ * `reallyExit` and `abort`) are replaced by functions that throw, and made
+ * read-only so a plugin cannot swap them back or for its own. A hook that calls
+ * one fails like any hook that throws: logged and skipped. denit itself exits
+ * through references it took before this.
+ */
+export function lockProcessExits(nodeProcess?: object): void {
+  const lock = (owner: object, key: string, shown: string) => {
+    Object.defineProperty(owner, key, {
+      value: () => {
+        throw new Error(`Cannot end denit from a plugin: ${shown} is disabled in PID 1`);
+      },
+      writable: false,
+      configurable: false,
+      enumerable: true,
+    });
+  };
+  lock(Deno, "exit", "Deno.exit()");
+  lock(globalThis, "close", "close()");
+  if (nodeProcess !== undefined) {
+    for (const key of ["exit", "reallyExit", "abort"]) lock(nodeProcess, key, `process.${key}()`);
+  }
+}
+
 /** Resolve, check and import one plugin module; returns its plugin export. */
 export async function loadPluginFile(path: string, cwd: string): Promise<unknown> {
   const absolute = isAbsolute(path) ? path : `${cwd.replace(/\/$/, "")}/${path}`;
