@@ -8,6 +8,7 @@
 import type { Libc, SpawnIsolation } from "./ffi/libc.ts";
 import {
   DenitError,
+  describeError,
   ErrnoError,
   EXIT_CANNOT_EXECUTE,
   EXIT_NOT_FOUND,
@@ -38,6 +39,18 @@ export function exitCodeForSpawnError(code: string): number {
   return EXIT_USAGE;
 }
 
+function checkDirectory(cwd: string): void {
+  let reason: string | null = null;
+  try {
+    if (!Deno.statSync(cwd).isDirectory) reason = "ENOTDIR";
+  } catch (error) {
+    reason = error instanceof Error && "code" in error ? String(error.code) : describeError(error);
+  }
+  if (reason !== null) {
+    throw new DenitError(`Cannot use ${JSON.stringify(cwd)} as the working directory: ${reason}`);
+  }
+}
+
 /** Starts processes and registers them with the reaper. */
 export class Spawner {
   #libc: Libc;
@@ -53,6 +66,9 @@ export class Spawner {
    * 126 (not executable) or 125 (anything else, such as EAGAIN).
    */
   start(spec: ProcessSpec, isolation: SpawnIsolation, ttyPath?: string): StartedProcess {
+    // posix_spawn reports a bad directory as the program's ENOENT: name the directory instead,
+    // as `env -C` does (125).
+    if (spec.cwd !== undefined) checkDirectory(spec.cwd);
     let pid: number;
     try {
       pid = this.#libc.spawn({

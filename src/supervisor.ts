@@ -32,6 +32,15 @@ const TTY_STOP_SIGNALS = new Set([20, 21, 22]); // SIGTSTP, SIGTTIN, SIGTTOU
 /** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
 const KILL_REAP_WAIT_MS = 2000;
 
+/** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */
+function moveToRoot(): void {
+  try {
+    Deno.chdir("/");
+  } catch {
+    // stays where it is
+  }
+}
+
 /** What the supervisor needs. */
 export interface SupervisorOptions {
   libc: Libc;
@@ -99,15 +108,23 @@ export class Supervisor {
       env: Deno.env.toObject(),
       cwd: cwd ?? "",
     });
-    this.#childCwd = launch.cwd === "" ? cwd : launch.cwd;
+    this.#childCwd = launch.cwd === ""
+      ? cwd
+      : launch.cwd.startsWith("/") || cwd === undefined
+      ? launch.cwd
+      : `${cwd.replace(/\/$/, "")}/${launch.cwd}`;
 
+    // Like dumb-init and catatonit, the init does not pin the directory it was started in.
+    // It moves before the spawn, and the child gets its directory from posix_spawn, so the
+    // child never sees denit in its old directory. A removed directory cannot be named: then
+    // the child inherits it and denit moves afterwards.
+    if (this.#childCwd !== undefined) moveToRoot();
     const { isolation, ttyPath } = this.#chooseIsolation();
     this.#child = this.#spawner.start(
       {
         argv: launch.argv,
         env: launch.env,
-        // Inherited as it is unless a plugin changed it (a removed cwd stays usable that way).
-        ...(launch.cwd === "" || launch.cwd === cwd ? {} : { cwd: launch.cwd }),
+        ...(this.#childCwd === undefined ? {} : { cwd: this.#childCwd }),
       },
       isolation,
       ttyPath,
@@ -119,13 +136,7 @@ export class Supervisor {
       argv: launch.argv,
       isolation,
     });
-
-    // Like dumb-init and catatonit: the init should not pin the directory it was started in.
-    try {
-      Deno.chdir("/");
-    } catch {
-      // Not fatal: only an unmount elsewhere could care.
-    }
+    if (this.#childCwd === undefined) moveToRoot();
 
     const early = this.#early ?? [];
     this.#early = null;
