@@ -21,6 +21,7 @@ import type { Libc, SignalInfo } from "./ffi/libc.ts";
 import { collectedSignals, signalNumber, STANDARD_SIGNALS } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { describeError } from "./errors.ts";
+import { exactEnvironment, ownCommandLine } from "./os_bytes.ts";
 
 /** Environment variable that tells the second stage it is one. Never reaches the child. */
 export const REEXEC_MARKER = "DENIT_REEXEC";
@@ -77,27 +78,18 @@ export function blockCollectedSignals(libc: Libc): void {
   libc.blockSignals(collectedSignals());
 }
 
-function ownCommandLine(): string[] {
-  const raw = Deno.readTextFileSync("/proc/self/cmdline");
-  const argv = raw.split("\0");
-  if (argv.at(-1) === "") argv.pop();
-  if (argv.length === 0) throw new Error("/proc/self/cmdline is empty");
-  return argv;
-}
-
 /**
- * Re-execute this process with the same runtime and arguments. Returns only
- * when that is impossible, with the reason.
+ * Re-execute this process with the same runtime and arguments, byte for byte
+ * (/proc/self/exe and /proc/self/cmdline: an install path or an argument that is
+ * not UTF-8 survives). Returns only when that is impossible, with the reason.
  */
 export function reexecSelf(libc: Libc): string {
   if (Deno.env.get(SIGNAL_MODE_VARIABLE) === "listeners") {
     return `${SIGNAL_MODE_VARIABLE}=listeners`;
   }
-  let argv: string[];
-  let path: string;
+  let argv: Uint8Array[];
   try {
     argv = ownCommandLine();
-    path = Deno.execPath();
   } catch (error) {
     return `cannot read own command line: ${describeError(error)}`;
   }
@@ -107,7 +99,8 @@ export function reexecSelf(libc: Libc): string {
   env[V8_FLAGS_VARIABLE] = v8Flags === undefined || v8Flags === ""
     ? STAGE_TWO_V8_FLAGS
     : `${STAGE_TWO_V8_FLAGS},${v8Flags}`;
-  const errno = libc.execve(path, argv, env);
+  const path = "/proc/self/exe";
+  const errno = libc.execve(path, argv, exactEnvironment(env));
   return `execve ${path} failed: ${libc.describeErrno(errno)}`;
 }
 

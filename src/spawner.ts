@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Libc, SpawnIsolation } from "./ffi/libc.ts";
+import type { CText, Environment, Libc, SpawnIsolation } from "./ffi/libc.ts";
 import {
   DenitError,
   describeError,
@@ -18,8 +18,8 @@ import type { ExitStatus, Reaper } from "./reaper.ts";
 
 /** What to start. */
 export interface ProcessSpec {
-  argv: string[];
-  env: Record<string, string>;
+  argv: CText[];
+  env: Environment;
   cwd?: string;
 }
 

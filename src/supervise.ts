@@ -61,7 +61,7 @@ function builtinPlugins(config: Config): unknown[] {
 async function registerPlugins(config: Config, log: Logger): Promise<PluginHost> {
   const host = new PluginHost(log);
   for (const plugin of builtinPlugins(config)) host.register(plugin);
-  const cwd = Deno.cwd();
+  const cwd = config.plugins.length === 0 ? "/" : Deno.cwd(); // may not be UTF-8: ask only if needed
   for (const path of config.plugins) {
     const plugin = await loadPluginFile(path, cwd);
     try {

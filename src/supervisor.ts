@@ -13,6 +13,7 @@ import type { Libc, SignalInfo, SpawnIsolation } from "./ffi/libc.ts";
 import type { Logger } from "./log.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
+import { exactCommand, exactEnvironment } from "./os_bytes.ts";
 import { signalEveryone } from "./processes.ts";
 import { decodeWaitStatus, Reaper } from "./reaper.ts";
 import type { ExitStatus } from "./reaper.ts";
@@ -122,8 +123,9 @@ export class Supervisor {
     const { isolation, ttyPath } = this.#chooseIsolation();
     this.#child = this.#spawner.start(
       {
-        argv: launch.argv,
-        env: launch.env,
+        // The exact bytes denit was given wherever the text is unchanged (not UTF-8 included).
+        argv: exactCommand(launch.argv),
+        env: exactEnvironment(launch.env),
         ...(this.#childCwd === undefined ? {} : { cwd: this.#childCwd }),
       },
       isolation,
@@ -411,7 +413,7 @@ export class Supervisor {
       helper = this.#spawner.start(
         {
           argv: [...argv],
-          env: options.env ?? Deno.env.toObject(),
+          env: options.env ?? exactEnvironment(Deno.env.toObject()),
           ...(options.cwd ?? this.#childCwd) === undefined
             ? {}
             : { cwd: options.cwd ?? this.#childCwd! },

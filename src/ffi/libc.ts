@@ -37,23 +37,35 @@ import {
   WNOHANG,
 } from "./constants.ts";
 import { DenitError, ErrnoError } from "../errors.ts";
-import type { Libc, SignalInfo, SpawnRequest } from "./facade.ts";
+import type { CText, Environment, Libc, SignalInfo, SpawnRequest } from "./facade.ts";
 import { SYMBOLS } from "./symbols.ts";
 import type { Symbols } from "./symbols.ts";
 
-export type { Libc, SignalInfo, SpawnIsolation, SpawnRequest, WaitResult } from "./facade.ts";
+export type {
+  CText,
+  Environment,
+  Libc,
+  SignalInfo,
+  SpawnIsolation,
+  SpawnRequest,
+  WaitResult,
+} from "./facade.ts";
 
 const encoder = new TextEncoder();
 
-function cString(text: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(text + "\0");
+/** A NUL-terminated copy: a string as UTF-8, bytes exactly. */
+function cString(text: CText): Uint8Array<ArrayBuffer> {
+  if (typeof text === "string") return encoder.encode(text + "\0");
+  const bytes = new Uint8Array(text.length + 1);
+  bytes.set(text);
+  return bytes;
 }
 
 /**
  * A NULL-terminated `char *[]`. The returned `keep` array holds the strings the
  * pointers point into: keep it referenced until the C call returns.
  */
-function cStringArray(items: readonly string[]): {
+function cStringArray(items: readonly CText[]): {
   array: BigUint64Array<ArrayBuffer>;
   keep: Uint8Array[];
 } {
@@ -65,8 +77,15 @@ function cStringArray(items: readonly string[]): {
   return { array, keep };
 }
 
-function envStrings(env: Readonly<Record<string, string>>): string[] {
+function envStrings(env: Environment): readonly CText[] {
+  if (Array.isArray(env)) return env as readonly CText[];
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
+}
+
+/** A C string for a message: quoted, invalid UTF-8 shown as U+FFFD, control characters escaped. */
+function quoteText(text: CText): string {
+  const decoded = typeof text === "string" ? text : new TextDecoder().decode(text);
+  return JSON.stringify(decoded);
 }
 
 /** A `sigset_t` with the given signals' bits set (bit n-1 for signal n). */
@@ -233,7 +252,7 @@ export function openLibc(): Libc {
         address(argv.array),
         address(envp.array),
       );
-      if (rc !== 0) fail(`Cannot execute "${request.argv[0]}"`, rc);
+      if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
       // Bind what the run phase calls while the child starts, not when a signal is waiting.
       void c.waitpid;
       void c.kill;
