@@ -79,6 +79,21 @@ export function blockCollectedSignals(libc: Libc): void {
 }
 
 /**
+ * `deno`'s argv with `-q` added: an init owns no byte of the terminal, and on one
+ * with a width `deno run` draws and erases a progress line (`ESC[0G ESC[2K ESC[J`)
+ * while it loads, whatever the user typed for stage one. A compiled binary draws
+ * nothing and takes every argument as the program's: it is left alone.
+ */
+function quiet(argv: Uint8Array[]): Uint8Array[] {
+  if (Deno.build.standalone) return argv;
+  const flag = new TextEncoder().encode("-q");
+  const first = new TextDecoder().decode(argv[1] ?? new Uint8Array());
+  // `deno run [flags] module`, or the short form `deno [flags] module`.
+  const at = first === "run" ? 2 : /^-|[/.]/.test(first) ? 1 : -1;
+  return at < 0 ? argv : [...argv.slice(0, at), flag, ...argv.slice(at)];
+}
+
+/**
  * Re-execute this process with the same runtime and arguments, byte for byte
  * (/proc/self/exe and /proc/self/cmdline: an install path or an argument that is
  * not UTF-8 survives). Returns only when that is impossible, with the reason.
@@ -100,7 +115,7 @@ export function reexecSelf(libc: Libc): string {
     ? STAGE_TWO_V8_FLAGS
     : `${STAGE_TWO_V8_FLAGS},${v8Flags}`;
   const path = "/proc/self/exe";
-  const errno = libc.execve(path, argv, exactEnvironment(env));
+  const errno = libc.execve(path, quiet(argv), exactEnvironment(env));
   return `execve ${path} failed: ${libc.describeErrno(errno)}`;
 }
 
