@@ -21,6 +21,7 @@ import {
 } from "./signal_source.ts";
 import type { SignalSource } from "./signal_source.ts";
 import { lockProcessExits } from "./plugin/load.ts";
+import { checkDenoDir } from "./trust.ts";
 
 /**
  * denit's own way out, taken before any plugin loads: plugins can neither call
@@ -85,6 +86,10 @@ export async function main(args: readonly string[]): Promise<number> {
       ),
       format: config.logFormat,
     });
+
+    // As root, refuse a Deno cache another user could write: Deno runs the code cached
+    // there (for stage two and every plugin) as root in PID 1.
+    if (!secondStage) checkDenoDir();
 
     // 3. Re-execute so every Deno thread inherits the mask, then read the signalfd.
     let source: SignalSource;

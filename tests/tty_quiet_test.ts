@@ -40,7 +40,7 @@ Deno.test("stage two runs with -q whatever the user typed", async () => {
     const pid = denit.process.pid;
     // Stage two has started once the child runs (same pid, new command line).
     await waitFor(() => descendantsOf(pid).length > 0, "the child");
-    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
+    const cmdline = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
     equal(cmdline[short ? 1 : 2], "-q", JSON.stringify(cmdline));
     equal(cmdline.filter((arg) => arg === "-q").length, 1, JSON.stringify(cmdline));
   }

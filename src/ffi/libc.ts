@@ -39,6 +39,7 @@ import {
 import { DenitError, ErrnoError } from "../errors.ts";
 import type { CText, Environment, Libc, SignalInfo, SpawnRequest } from "./facade.ts";
 import { SYMBOLS } from "./symbols.ts";
+import { runningAsRoot, unsafeFileReason } from "../trust.ts";
 import type { Symbols } from "./symbols.ts";
 
 export type {
@@ -118,10 +119,34 @@ function libraryCandidates(): string[] {
 }
 
 /**
+ * DENIT_LIBC names a file that is loaded into PID 1 in both stages: as root it
+ * must pass the plugin rule (root-owned, not writable by group or others, nor
+ * any directory above it, where the name stands and where it points). A bare
+ * name is found by the dynamic loader in the system's directories, as libc.so.6 is.
+ */
+function checkLibraryOverride(): void {
+  const override = Deno.env.get("DENIT_LIBC");
+  if (override === undefined || !override.includes("/") || !runningAsRoot()) return;
+  const absolute = override.startsWith("/") ? override : `${Deno.cwd()}/${override}`;
+  let reason: string | null;
+  try {
+    reason = unsafeFileReason(absolute);
+  } catch {
+    return; // missing: dlopen fails and says so
+  }
+  if (reason !== null) {
+    throw new DenitError(
+      `Refusing DENIT_LIBC=${JSON.stringify(override)} while running as root: ${reason}`,
+    );
+  }
+}
+
+/**
  * Find the C library: the first candidate that loads and has `__errno_location`
  * (bound here: errno must be readable right after any call).
  */
 function findLibrary(): { path: string; errnoLocation: () => Deno.PointerValue } {
+  checkLibraryOverride();
   const tried: string[] = [];
   for (const path of libraryCandidates()) {
     try {

@@ -7,46 +7,10 @@
  */
 
 import { DenitError, describeError } from "../errors.ts";
+import { runningAsRoot, unsafeModuleGraph } from "../trust.ts";
 
 function isAbsolute(path: string): boolean {
   return path.startsWith("/");
-}
-
-function parentOf(path: string): string {
-  const index = path.lastIndexOf("/");
-  return index <= 0 ? "/" : path.slice(0, index);
-}
-
-/** Every directory from `/` down to `path`'s parent, then `path` itself. */
-function chain(path: string): string[] {
-  const paths = [path];
-  for (let current = parentOf(path);; current = parentOf(current)) {
-    paths.unshift(current);
-    if (current === "/") break;
-  }
-  return paths;
-}
-
-/**
- * Why `path` (a file, through every directory above it) is unsafe for root to
- * load, or null when it is safe: writable by group or others (except a
- * root-owned sticky directory such as /tmp), or owned by a user other than root.
- */
-export function unsafeReason(path: string): string | null {
-  for (const entry of chain(path)) {
-    const info = Deno.lstatSync(entry);
-    const mode = info.mode ?? 0;
-    const uid = info.uid ?? 0;
-    if (uid !== 0) return `${entry} is owned by uid ${uid}, not root`;
-    // A symlink's own mode is always 0777 and means nothing; who can replace it is decided by
-    // the directory it stands in (checked as the entry before), and its target is checked apart.
-    if (info.isSymlink) continue;
-    const sticky = (mode & 0o1000) !== 0 && info.isDirectory;
-    if ((mode & 0o022) !== 0 && !sticky) {
-      return `${entry} is writable by ${(mode & 0o002) !== 0 ? "others" : "its group"}`;
-    }
-  }
-  return null;
 }
 
 /**
@@ -85,11 +49,11 @@ export async function loadPluginFile(path: string, cwd: string): Promise<unknown
   } catch (error) {
     throw new DenitError(`Cannot load plugin ${JSON.stringify(path)}: ${describeError(error)}`);
   }
-  if (Deno.uid() === 0) {
-    // Check where the name points and where it really is: a link in a writable
-    // directory could be swapped, and so could its target.
-    const reason = unsafeReason(real) ??
-      (absolute === real ? null : unsafeReason(parentOf(absolute)));
+  if (runningAsRoot()) {
+    // The plugin and every local module it imports, where each name points and where each
+    // file really is (a link in a writable directory could be swapped, and so could its
+    // target), before any of them is evaluated.
+    const reason = unsafeModuleGraph(absolute);
     if (reason !== null) {
       throw new DenitError(
         `Refusing plugin ${
