@@ -70,6 +70,7 @@ export class Supervisor {
   /** Signals the kernel sends once on a TTY hand-off, to swallow (dumb-init mode). */
   #swallowOnce = new Set<number>();
   #noChildrenWaiters: Array<() => void> = [];
+  #warnedGroupOnly = false;
   /** Signals read before the child existed; handled once it runs. */
   #early: SignalInfo[] | null = [];
 
@@ -276,9 +277,13 @@ export class Supervisor {
     }
     this.#host.afterSignal(event, decision, delivered);
     // dumb-init's shell background support: a stop request stops the init too, so the
-    // shell that started it sees the job stopped. PID 1 cannot be stopped, so skip it.
+    // shell that started it sees the job stopped. PID 1 cannot be stopped, so skip it, and
+    // a request that was dropped (`-r TSTP:drop`, a plugin) stops nothing.
     const received = signalNumber(event.signal);
-    if (TTY_STOP_SIGNALS.has(received) && this.#config.compat !== "tini" && this.#selfPid !== 1) {
+    if (
+      TTY_STOP_SIGNALS.has(received) && decision.signal !== null &&
+      this.#config.compat !== "tini" && this.#selfPid !== 1
+    ) {
       this.#libc.kill(this.#selfPid, SIGSTOP);
     }
   }
@@ -288,7 +293,7 @@ export class Supervisor {
     const child = this.#child;
     if (child === null) return false;
     const signo = signalNumber(name);
-    if (target === "all") return signalEveryone(this.#libc, signo) > 0;
+    if (target === "all") return this.#signalEveryone(signo) > 0;
     // A child that shares denit's group must never be signalled through it: denit is in it.
     const pid = target === "group" && this.#childHasOwnGroup ? -child.pid : child.pid;
     return this.#sendTo(pid, signo, name);
@@ -390,16 +395,35 @@ export class Supervisor {
         event: "drain.started",
         timeoutMs: drainTimeoutMs,
       });
-      signalEveryone(this.#libc, SIGTERM);
-      signalEveryone(this.#libc, SIGCONT); // a stopped process cannot act on SIGTERM
+      this.#signalEveryone(SIGTERM);
+      this.#signalEveryone(SIGCONT); // a stopped process cannot act on SIGTERM
       if (await this.#waitForNoChildren(drainTimeoutMs)) {
         this.#log.info(`Every process left has exited`, { event: "drain.finished" });
         return;
       }
     }
     this.#log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
-    signalEveryone(this.#libc, SIGKILL);
+    this.#signalEveryone(SIGKILL);
     await this.#waitForNoChildren(KILL_REAP_WAIT_MS);
+  }
+
+  /**
+   * {@link signalEveryone}, saying once, plainly, when only the child's process group
+   * could be reached (not PID 1 and no /proc to list the descendants).
+   */
+  #signalEveryone(signo: number): number {
+    const group = this.#childHasOwnGroup && this.#child !== null ? this.#child.pid : null;
+    const { count, groupOnly } = signalEveryone(this.#libc, signo, group);
+    if (groupOnly && !this.#warnedGroupOnly) {
+      this.#warnedGroupOnly = true;
+      this.#log.warn(
+        group === null
+          ? "Cannot list the processes left without /proc: none was signalled"
+          : `Cannot list the processes left without /proc: signalling process group ${group} only`,
+        { event: "drain.blind" },
+      );
+    }
+    return count;
   }
 
   async #runHelper(
