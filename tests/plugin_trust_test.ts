@@ -32,9 +32,12 @@ async function configMapVolume(volume: string, files: Record<string, string>): P
   await Deno.symlink(stamp, `${volume}/..data`);
 }
 
-/** argv that bind-mounts `$VOLUME` read-only (in a private mount namespace) and execs the rest. */
-function readOnlyWrapper(pid1: boolean): string[] {
-  const script =
+/**
+ * argv that bind-mounts `$VOLUME` read-only (in a private mount namespace), after
+ * running `before`, and execs the rest.
+ */
+function readOnlyWrapper(pid1: boolean, before = ""): string[] {
+  const script = before +
     'mount --bind "$VOLUME" "$VOLUME" && mount -o remount,bind,ro "$VOLUME" && exec "$@"';
   // As PID 1, unshare --mount-proc already made a mount namespace.
   return [...(pid1 ? [] : ["unshare", "-m"]), "sh", "-c", script, "sh"];
@@ -56,6 +59,15 @@ for (const { pid1, label } of MODES) {
     const writable = await runDenit(args, { pid1 });
     equal(writable.code, 125, writable.stderr);
     match(writable.stderr, /Refusing plugin .*denit-plugins is writable by others/);
+    // Read-only here but writable through another mount of the same files: refused too.
+    await Deno.mkdir(`${volume}.rw`);
+    const aliased = await runDenit(args, {
+      pid1,
+      wrapper: readOnlyWrapper(pid1, 'mount --bind "$VOLUME" "$VOLUME.rw" && '),
+      env: { VOLUME: volume },
+    });
+    equal(aliased.code, 125, aliased.stderr);
+    match(aliased.stderr, /Refusing plugin .*denit-plugins is writable by others/);
   });
 
   Deno.test(`every local module a plugin imports is checked before any runs, ${label}`, async () => {
