@@ -6,7 +6,7 @@
  */
 import { equal, match, notEqual } from "node:assert/strict";
 import { fixture, MOD, runDenit, startDenit } from "./_helpers.ts";
-import { isAlive, killIfAlive, procStat, tempDir } from "./_core_helpers.ts";
+import { isAlive, killIfAlive, MODES, procStat, tempDir } from "./_core_helpers.ts";
 
 Deno.test("without /proc (not PID 1) the drain reaches the child's process group and says so", async () => {
   const hideProc = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none /proc && exec "$@"', "sh"];
@@ -64,3 +64,12 @@ Deno.test("a plugin's remote import prints no Download line on denit's stderr", 
   equal(result.stdout, "42\n");
   equal(result.stderr, "");
 });
+
+for (const { pid1, label } of MODES) {
+  Deno.test(`denit runs at the README's minimum limits: 23 open files, 64 GiB of address space, ${label}`, async () => {
+    const limits = ["prlimit", "--nofile=23", `--as=${64 * 2 ** 30}`];
+    const result = await runDenit(["sh", "-c", "ulimit -n; echo ok"], { pid1, wrapper: limits });
+    equal(result.code, 0, result.stderr);
+    equal(result.stdout, "23\nok\n");
+  });
+}
