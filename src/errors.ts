@@ -77,11 +77,37 @@ export class ErrnoError extends Error {
   }
 }
 
-/** One line describing any thrown value, for logs. */
+/**
+ * One line describing any thrown value, for logs. Never throws: a plugin may
+ * throw a symbol, an object without a prototype, or an error whose `message`
+ * getter throws.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const text = error.message || error.name;
-    return text.split("\n")[0] ?? text;
+  try {
+    if (error instanceof Error) {
+      const text = String(error.message || error.name);
+      return text.split("\n")[0] ?? text;
+    }
+    if (typeof error === "string") return error.split("\n")[0] ?? error;
+    return describeValue(error);
+  } catch {
+    return "an error that cannot be described";
   }
-  return String(error);
+}
+
+/** A short printable form of any value, for messages. Never throws and runs no user code. */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    case "object":
+      if (value === null) return "null";
+      return Array.isArray(value) ? "an array" : "an object";
+    default:
+      return String(value); // number, bigint, boolean, undefined: no user code runs
+  }
 }

@@ -20,6 +20,16 @@ import {
   reexecSelf,
 } from "./signal_source.ts";
 import type { SignalSource } from "./signal_source.ts";
+import { lockProcessExits } from "./plugin/load.ts";
+import { checkDenoDir } from "./trust.ts";
+
+/**
+ * denit's own way out, taken before any plugin loads: plugins can neither call
+ * nor replace it. The run phase ends with `_exit` instead (see {@link runCli}).
+ */
+const exitBeforeRun = Deno.exit;
+/** Set once the run phase starts: `_exit`, which runs no `unload` listener a plugin added. */
+let exitAfterRun: ((code: number) => never) | null = null;
 
 /** The name denit was started under (argv[0] of the process), for tini/dumb-init modes. */
 function invokedAs(): string | undefined {
@@ -52,7 +62,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     // 1. Block signals before anything else: from here on a signal waits in the queue.
     const libc = openLibc();
-    const secondStage = isSecondStage();
+    const secondStage = isSecondStage(libc);
     if (!secondStage) blockCollectedSignals(libc);
 
     // 2. Understand the command line (help and version need no re-exec).
@@ -77,6 +87,10 @@ export async function main(args: readonly string[]): Promise<number> {
       format: config.logFormat,
     });
 
+    // As root, refuse a Deno cache another user could write: Deno runs the code cached
+    // there (for stage two and every plugin) as root in PID 1.
+    if (!secondStage) checkDenoDir();
+
     // 3. Re-execute so every Deno thread inherits the mask, then read the signalfd.
     let source: SignalSource;
     if (secondStage) {
@@ -91,7 +105,13 @@ export async function main(args: readonly string[]): Promise<number> {
       source = openListenerSource(libc);
     }
 
-    // 4. Load plugins, spawn the child and supervise it to the end. From source, Deno still
+    // 4. Plugins run in PID 1: what would end it for them throws from here on.
+    exitAfterRun = (code) => libc.exitNow(code);
+    lockProcessExits(
+      config.plugins.length > 0 ? (await import("node:process")).default : undefined,
+    );
+
+    // 5. Load plugins, spawn the child and supervise it to the end. From source, Deno still
     //    reads and transpiles this module graph at start-up (a literal import() is part of
     //    the graph), but evaluates it only here; the bundle and the binary pay neither.
     const { supervise } = await import("./supervise.ts");
@@ -109,5 +129,7 @@ export async function main(args: readonly string[]): Promise<number> {
 /** Run the CLI and exit with its code. */
 export async function runCli(): Promise<never> {
   const code = await main(Deno.args);
-  Deno.exit(code);
+  // Logs and output are written synchronously: nothing is left to flush.
+  if (exitAfterRun !== null) exitAfterRun(code);
+  return exitBeforeRun(code);
 }

@@ -8,8 +8,8 @@
 
 import type { Libc } from "./ffi/libc.ts";
 
-/** Pids of every live descendant of `root`, from /proc (empty when /proc is unreadable). */
-export function descendantsOf(root: number): number[] {
+/** Pids of every live descendant of `root`, from /proc; null when /proc cannot be read. */
+export function descendantsOf(root: number): number[] | null {
   const parents = new Map<number, number>();
   try {
     for (const entry of Deno.readDirSync("/proc")) {
@@ -24,8 +24,10 @@ export function descendantsOf(root: number): number[] {
       }
     }
   } catch {
-    return [];
+    return null;
   }
+  // An empty or foreign /proc (a tmpfs over it, another namespace's) does not list us.
+  if (!parents.has(root)) return null;
   const found: number[] = [];
   const frontier = [root];
   while (frontier.length > 0) {
@@ -40,16 +42,30 @@ export function descendantsOf(root: number): number[] {
   return found;
 }
 
-/** Send `signo` to every process denit is responsible for. Returns how many were signalled. */
-export function signalEveryone(libc: Libc, signo: number): number {
+/**
+ * Send `signo` to every process denit is responsible for. Returns how many
+ * were signalled, and `"group-only"` when, not PID 1 and without /proc, the
+ * descendants cannot be listed: then `fallbackGroup` (the child's process
+ * group, which its own children share unless they left it) is signalled instead.
+ */
+export function signalEveryone(
+  libc: Libc,
+  signo: number,
+  fallbackGroup: number | null = null,
+): { count: number; groupOnly: boolean } {
   const self = libc.pid();
   if (self === 1) {
     // As PID 1, kill(-1) reaches every process of the namespace but denit itself.
-    return libc.kill(-1, signo) === 0 ? 1 : 0;
+    return { count: libc.kill(-1, signo) === 0 ? 1 : 0, groupOnly: false };
+  }
+  const descendants = descendantsOf(self);
+  if (descendants === null) {
+    const sent = fallbackGroup !== null && libc.kill(-fallbackGroup, signo) === 0;
+    return { count: sent ? 1 : 0, groupOnly: true };
   }
   let count = 0;
-  for (const pid of descendantsOf(self)) {
+  for (const pid of descendants) {
     if (libc.kill(pid, signo) === 0) count++;
   }
-  return count;
+  return { count, groupOnly: false };
 }

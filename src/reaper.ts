@@ -7,7 +7,7 @@
  */
 
 import type { Libc } from "./ffi/libc.ts";
-import { signalName } from "./signals.ts";
+import { describeSignal } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 
 /** How a process ended. */
@@ -21,14 +21,18 @@ export interface ExitStatus {
   exitCode: number;
 }
 
-/** Decode a `waitpid` status word. */
+/**
+ * Decode a `waitpid` status word. Total: every word decodes (a child killed by
+ * signal 32 or 33, which have no name in `kill -l`, gives 160 or 161), so no
+ * status is ever lost to a decoding error.
+ */
 export function decodeWaitStatus(pid: number, status: number): ExitStatus {
   const termination = status & 0x7f;
   if (termination === 0) {
     const code = (status >> 8) & 0xff;
     return { pid, code, signal: null, exitCode: code };
   }
-  return { pid, code: null, signal: signalName(termination), exitCode: 128 + termination };
+  return { pid, code: null, signal: describeSignal(termination), exitCode: 128 + termination };
 }
 
 /** Collects exit statuses and routes them to waiters by pid. */
@@ -58,27 +62,42 @@ export class Reaper {
     return this.#childrenLeft;
   }
 
-  /** Reap every exited child. Returns how many were reaped. */
+  /**
+   * Reap every exited child. Returns how many were reaped. If handing a status
+   * on failed (an orphan callback threw), every other child is still reaped and
+   * its status delivered, and then the first failure is thrown.
+   */
   reap(): number {
     let count = 0;
+    const failures: unknown[] = [];
     for (;;) {
       const result = this.#libc.waitAny();
-      if (result.kind === "running") {
-        this.#childrenLeft = true;
-        return count;
+      if (result.kind === "exited") {
+        count++;
+        try {
+          this.#deliver(result.pid, result.status);
+        } catch (error) {
+          // Keep reaping: SIGCHLD coalesces, so a zombie left now might wait for ever. The
+          // first failure is reported once the pass is over.
+          failures.push(error);
+        }
+        continue;
       }
-      if (result.kind === "no-children") {
-        this.#childrenLeft = false;
-        return count;
-      }
-      count++;
-      const waiter = this.#waiters.get(result.pid);
-      if (waiter === undefined) {
-        this.#onOrphan(result.pid, result.status);
-      } else {
-        this.#waiters.delete(result.pid);
-        waiter(decodeWaitStatus(result.pid, result.status));
-      }
+      this.#childrenLeft = result.kind === "running";
+      if (failures.length > 0) throw failures[0];
+      return count;
     }
+  }
+
+  #deliver(pid: number, status: number): void {
+    const waiter = this.#waiters.get(pid);
+    if (waiter === undefined) {
+      this.#onOrphan(pid, status);
+      return;
+    }
+    // Decode before dropping the waiter: whoever waits for this pid gets its status.
+    const decoded = decodeWaitStatus(pid, status);
+    this.#waiters.delete(pid);
+    waiter(decoded);
   }
 }

@@ -21,6 +21,7 @@ import type { Libc, SignalInfo } from "./ffi/libc.ts";
 import { collectedSignals, signalNumber, STANDARD_SIGNALS } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { describeError } from "./errors.ts";
+import { exactEnvironment, ownCommandLine } from "./os_bytes.ts";
 
 /** Environment variable that tells the second stage it is one. Never reaches the child. */
 export const REEXEC_MARKER = "DENIT_REEXEC";
@@ -49,16 +50,24 @@ const STAGE_TWO_V8_FLAGS = "--max-semi-space-size=1";
 /**
  * Whether this process is the re-executed second stage. If so, the marker is
  * forgotten and DENO_V8_FLAGS put back as it was, so the child never sees either.
+ *
+ * The marker alone proves nothing: it can be inherited from another denit's
+ * environment (it is visible in /proc/1/environ), and its pid is 1 in every
+ * container. So stage two checks the fact it relies on, its own signal mask:
+ * only a process started with every collected signal already blocked is one.
+ * Anything else is stage one, with the stale marker dropped and the user's
+ * DENO_V8_FLAGS left as they are.
  */
-export function isSecondStage(): boolean {
+export function isSecondStage(libc: Libc): boolean {
   const marker = Deno.env.get(REEXEC_MARKER);
   if (marker === undefined) return false;
   Deno.env.delete(REEXEC_MARKER);
-  // "<pid>" or "<pid>:<the DENO_V8_FLAGS stage one had>". The pid (execve keeps it) tells
-  // a stale variable inherited from an outer denit, which is ignored, from our own.
+  // "<pid>" or "<pid>:<the DENO_V8_FLAGS stage one had>". execve keeps the pid.
   const colon = marker.indexOf(":");
   const pid = colon < 0 ? marker : marker.slice(0, colon);
   if (pid !== String(Deno.pid)) return false;
+  const blocked = new Set(libc.blockedSignals());
+  if (!collectedSignals().every((signo) => blocked.has(signo))) return false;
   if (colon < 0) Deno.env.delete(V8_FLAGS_VARIABLE);
   else Deno.env.set(V8_FLAGS_VARIABLE, marker.slice(colon + 1));
   return true;
@@ -69,27 +78,33 @@ export function blockCollectedSignals(libc: Libc): void {
   libc.blockSignals(collectedSignals());
 }
 
-function ownCommandLine(): string[] {
-  const raw = Deno.readTextFileSync("/proc/self/cmdline");
-  const argv = raw.split("\0");
-  if (argv.at(-1) === "") argv.pop();
-  if (argv.length === 0) throw new Error("/proc/self/cmdline is empty");
-  return argv;
+/**
+ * `deno`'s argv with `-q` added: an init owns no byte of the terminal, and on one
+ * with a width `deno run` draws and erases a progress line (`ESC[0G ESC[2K ESC[J`)
+ * while it loads, whatever the user typed for stage one. A compiled binary draws
+ * nothing and takes every argument as the program's: it is left alone.
+ */
+function quiet(argv: Uint8Array[]): Uint8Array[] {
+  if (Deno.build.standalone) return argv;
+  const flag = new TextEncoder().encode("-q");
+  const first = new TextDecoder().decode(argv[1] ?? new Uint8Array());
+  // `deno run [flags] module`, or the short form `deno [flags] module`.
+  const at = first === "run" ? 2 : /^-|[/.]/.test(first) ? 1 : -1;
+  return at < 0 ? argv : [...argv.slice(0, at), flag, ...argv.slice(at)];
 }
 
 /**
- * Re-execute this process with the same runtime and arguments. Returns only
- * when that is impossible, with the reason.
+ * Re-execute this process with the same runtime and arguments, byte for byte
+ * (/proc/self/exe and /proc/self/cmdline: an install path or an argument that is
+ * not UTF-8 survives). Returns only when that is impossible, with the reason.
  */
 export function reexecSelf(libc: Libc): string {
   if (Deno.env.get(SIGNAL_MODE_VARIABLE) === "listeners") {
     return `${SIGNAL_MODE_VARIABLE}=listeners`;
   }
-  let argv: string[];
-  let path: string;
+  let argv: Uint8Array[];
   try {
     argv = ownCommandLine();
-    path = Deno.execPath();
   } catch (error) {
     return `cannot read own command line: ${describeError(error)}`;
   }
@@ -99,7 +114,8 @@ export function reexecSelf(libc: Libc): string {
   env[V8_FLAGS_VARIABLE] = v8Flags === undefined || v8Flags === ""
     ? STAGE_TWO_V8_FLAGS
     : `${STAGE_TWO_V8_FLAGS},${v8Flags}`;
-  const errno = libc.execve(path, argv, env);
+  const path = "/proc/self/exe";
+  const errno = libc.execve(path, quiet(argv), exactEnvironment(env));
   return `execve ${path} failed: ${libc.describeErrno(errno)}`;
 }
 

@@ -49,15 +49,22 @@ export type SignalName =
   | "SIGRTMIN"
   | "SIGRTMAX"
   | `SIGRTMIN+${number}`
-  | `SIGRTMAX-${number}`;
+  | `SIGRTMAX-${number}`
+  /** Signals 32 and 33: glibc keeps them for threads, but a process can still be killed by one. */
+  | "SIG32"
+  | "SIG33";
 
 /** First and last real-time signal numbers usable by programs (glibc keeps 32 and 33). */
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
 /**
- * Signals the kernel raises for a fault in the process itself. denit never
- * blocks or forwards them: they concern the init, not the child.
+ * Signals the kernel raises for a fault in the process itself. Sent with
+ * `kill`, they are messages like any other, and denit blocks and forwards them
+ * (as dumb-init does). A real fault still ends denit: the kernel unblocks a
+ * fault signal and resets it to its default action before delivering it
+ * (measured: a NULL read through FFI with SIGSEGV blocked exits 139, as PID 1
+ * and not; so does `abort()` with SIGABRT blocked).
  */
 export const FAULT_SIGNALS: readonly SignalName[] = [
   "SIGILL",
@@ -85,7 +92,11 @@ export function signalNumber(name: SignalName): number {
   return number;
 }
 
-/** The canonical name of a signal number (1..31, 34..64), as `kill -l` prints it. */
+/**
+ * The canonical name of a signal number (1..31, 34..64), as `kill -l` prints it.
+ * Throws for anything else, 32 and 33 included: use {@link describeSignal} where a
+ * number comes from the kernel.
+ */
 export function signalName(signo: number): SignalName {
   if (signo >= 1 && signo <= STANDARD_SIGNALS.length) return STANDARD_SIGNALS[signo - 1]!;
   if (signo === SIGRTMIN) return "SIGRTMIN";
@@ -93,6 +104,17 @@ export function signalName(signo: number): SignalName {
   if (signo > SIGRTMIN && signo <= SIGRTMIN + 15) return `SIGRTMIN+${signo - SIGRTMIN}`;
   if (signo > SIGRTMIN + 15 && signo < SIGRTMAX) return `SIGRTMAX-${SIGRTMAX - signo}`;
   throw new RangeError(`Cannot name signal ${signo}: not a Linux signal number`);
+}
+
+/**
+ * A name for any signal number the kernel can report (1..64): 32 and 33, which
+ * glibc reserves and `kill -l` does not name, are `"SIG32"` and `"SIG33"`.
+ * Null for a number outside 1..64. Never throws.
+ */
+export function describeSignal(signo: number): SignalName | null {
+  if (signo === 32) return "SIG32";
+  if (signo === 33) return "SIG33";
+  return isSignalNumber(signo) ? signalName(signo) : null;
 }
 
 /** Whether `signo` is a signal number denit can name. */
@@ -140,12 +162,15 @@ export function toSignalNumber(name: string): number {
   return number;
 }
 
-/** Every signal denit blocks and reads from its signalfd: all but the fault signals. */
+/**
+ * Every signal denit blocks and reads from its signalfd: all but SIGKILL,
+ * SIGSTOP and glibc's 32 and 33. The fault signals are included (see
+ * {@link FAULT_SIGNALS}).
+ */
 export function collectedSignals(): number[] {
-  const faults = new Set(FAULT_SIGNALS.map(signalNumber));
   const numbers: number[] = [];
   for (let signo = 1; signo <= SIGRTMAX; signo++) {
-    if (!isSignalNumber(signo) || faults.has(signo)) continue;
+    if (!isSignalNumber(signo)) continue;
     if (signo === 9 || signo === 19) continue; // SIGKILL and SIGSTOP cannot be blocked
     numbers.push(signo);
   }

@@ -5,9 +5,10 @@
  * @module
  */
 
-import type { Libc, SpawnIsolation } from "./ffi/libc.ts";
+import type { CText, Environment, Libc, SpawnIsolation } from "./ffi/libc.ts";
 import {
   DenitError,
+  describeError,
   ErrnoError,
   EXIT_CANNOT_EXECUTE,
   EXIT_NOT_FOUND,
@@ -17,8 +18,8 @@ import type { ExitStatus, Reaper } from "./reaper.ts";
 
 /** What to start. */
 export interface ProcessSpec {
-  argv: string[];
-  env: Record<string, string>;
+  argv: CText[];
+  env: Environment;
   cwd?: string;
   /** `[childFd, denitFd]` pairs dup2'ed in the child (a service's output and notify pipes). */
   fds?: ReadonlyArray<readonly [number, number]>;
@@ -40,6 +41,48 @@ export function exitCodeForSpawnError(code: string): number {
   return EXIT_USAGE;
 }
 
+function checkDirectory(cwd: string): void {
+  let reason: string | null = null;
+  try {
+    if (!Deno.statSync(cwd).isDirectory) reason = "ENOTDIR";
+  } catch (error) {
+    reason = error instanceof Error && "code" in error ? String(error.code) : describeError(error);
+  }
+  if (reason !== null) {
+    throw new DenitError(`Cannot use ${JSON.stringify(cwd)} as the working directory: ${reason}`);
+  }
+}
+
+/**
+ * Where `execvp` would find `program`: itself when it holds a slash (bytes kept
+ * as they are), else the first executable regular file of that name on denit's
+ * PATH (as posix_spawnp searched it). Null when there is none.
+ */
+export function findProgram(program: CText | undefined): CText | null {
+  if (program === undefined || program.length === 0) return null;
+  const SLASH = 0x2f;
+  if (typeof program !== "string") {
+    if (program.includes(SLASH)) return program;
+    try {
+      program = new TextDecoder("utf-8", { fatal: true }).decode(program);
+    } catch {
+      return null; // a name that is not UTF-8 cannot be looked up through Deno's stat
+    }
+  }
+  if (program.includes("/")) return program;
+  const path = Deno.env.get("PATH") ?? "/bin:/usr/bin";
+  for (const dir of path.split(":")) {
+    const candidate = `${dir === "" ? "." : dir.replace(/\/$/, "")}/${program}`;
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) return candidate;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
 /** Starts processes and registers them with the reaper. */
 export class Spawner {
   #libc: Libc;
@@ -50,26 +93,51 @@ export class Spawner {
     this.#reaper = reaper;
   }
 
+  #spawn(
+    argv: readonly CText[],
+    spec: ProcessSpec,
+    isolation: SpawnIsolation,
+    ttyPath: string | undefined,
+  ): number {
+    return this.#libc.spawn({
+      argv,
+      env: spec.env,
+      isolation,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      ...(ttyPath === undefined ? {} : { ttyPath }),
+      ...(spec.fds === undefined ? {} : { fds: spec.fds }),
+    });
+  }
+
   /**
    * Start a process. Throws {@link DenitError} with exit code 127 (not found),
    * 126 (not executable) or 125 (anything else, such as EAGAIN).
    */
   start(spec: ProcessSpec, isolation: SpawnIsolation, ttyPath?: string): StartedProcess {
+    // posix_spawn reports a bad directory as the program's ENOENT: name the directory instead,
+    // as `env -C` does (125).
+    if (spec.cwd !== undefined) checkDirectory(spec.cwd);
     let pid: number;
     try {
-      pid = this.#libc.spawn({
-        argv: spec.argv,
-        env: spec.env,
-        isolation,
-        ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-        ...(ttyPath === undefined ? {} : { ttyPath }),
-        ...(spec.fds === undefined ? {} : { fds: spec.fds }),
-      });
+      pid = this.#spawn(spec.argv, spec, isolation, ttyPath);
     } catch (error) {
-      if (error instanceof ErrnoError) {
+      if (!(error instanceof ErrnoError)) throw error;
+      // execvp, tini and dumb-init run a file the kernel cannot execute (a script without a
+      // `#!` line) with /bin/sh; posix_spawnp does not, so denit does it here.
+      const script = error.code === "ENOEXEC" ? findProgram(spec.argv[0]) : null;
+      if (script === null) {
         throw new DenitError(error.message, exitCodeForSpawnError(error.code), { cause: error });
       }
-      throw error;
+      try {
+        pid = this.#spawn(["/bin/sh", script, ...spec.argv.slice(1)], spec, isolation, ttyPath);
+      } catch (shellError) {
+        if (!(shellError instanceof ErrnoError)) throw shellError;
+        throw new DenitError(
+          `${error.message}; and through /bin/sh: ${shellError.code}`,
+          exitCodeForSpawnError(shellError.code),
+          { cause: shellError },
+        );
+      }
     }
     // Same synchronous step as the spawn: the status cannot be reaped before this.
     return { pid, exited: this.#reaper.watch(pid) };

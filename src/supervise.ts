@@ -89,7 +89,7 @@ export async function registerPlugins(
 ): Promise<PluginHost> {
   const host = new PluginHost(log);
   for (const plugin of builtins) host.register(plugin);
-  const cwd = Deno.cwd();
+  const cwd = config.plugins.length === 0 ? "/" : Deno.cwd(); // may not be UTF-8: ask only if needed
   for (const { path, options } of config.plugins) {
     const exported = await loadPluginFile(path, cwd);
     try {

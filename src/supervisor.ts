@@ -13,6 +13,7 @@ import type { Libc, SignalInfo, SpawnIsolation } from "./ffi/libc.ts";
 import type { Logger } from "./log.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
+import { exactCommand, exactEnvironment } from "./os_bytes.ts";
 import { signalEveryone } from "./processes.ts";
 import { decodeWaitStatus, Reaper } from "./reaper.ts";
 import type { ExitStatus } from "./reaper.ts";
@@ -31,6 +32,15 @@ const SIGSTOP = 19;
 const TTY_STOP_SIGNALS = new Set([20, 21, 22]); // SIGTSTP, SIGTTIN, SIGTTOU
 /** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
 const KILL_REAP_WAIT_MS = 2000;
+
+/** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */
+function moveToRoot(): void {
+  try {
+    Deno.chdir("/");
+  } catch {
+    // stays where it is
+  }
+}
 
 /** What the supervisor needs. */
 export interface SupervisorOptions {
@@ -60,6 +70,7 @@ export class Supervisor {
   /** Signals the kernel sends once on a TTY hand-off, to swallow (dumb-init mode). */
   #swallowOnce = new Set<number>();
   #noChildrenWaiters: Array<() => void> = [];
+  #warnedGroupOnly = false;
   /** Signals read before the child existed; handled once it runs. */
   #early: SignalInfo[] | null = [];
 
@@ -99,15 +110,24 @@ export class Supervisor {
       env: Deno.env.toObject(),
       cwd: cwd ?? "",
     });
-    this.#childCwd = launch.cwd === "" ? cwd : launch.cwd;
+    this.#childCwd = launch.cwd === ""
+      ? cwd
+      : launch.cwd.startsWith("/") || cwd === undefined
+      ? launch.cwd
+      : `${cwd.replace(/\/$/, "")}/${launch.cwd}`;
 
+    // Like dumb-init and catatonit, the init does not pin the directory it was started in.
+    // It moves before the spawn, and the child gets its directory from posix_spawn, so the
+    // child never sees denit in its old directory. A removed directory cannot be named: then
+    // the child inherits it and denit moves afterwards.
+    if (this.#childCwd !== undefined) moveToRoot();
     const { isolation, ttyPath } = this.#chooseIsolation();
     this.#child = this.#spawner.start(
       {
-        argv: launch.argv,
-        env: launch.env,
-        // Inherited as it is unless a plugin changed it (a removed cwd stays usable that way).
-        ...(launch.cwd === "" || launch.cwd === cwd ? {} : { cwd: launch.cwd }),
+        // The exact bytes denit was given wherever the text is unchanged (not UTF-8 included).
+        argv: exactCommand(launch.argv),
+        env: exactEnvironment(launch.env),
+        ...(this.#childCwd === undefined ? {} : { cwd: this.#childCwd }),
       },
       isolation,
       ttyPath,
@@ -119,13 +139,7 @@ export class Supervisor {
       argv: launch.argv,
       isolation,
     });
-
-    // Like dumb-init and catatonit: the init should not pin the directory it was started in.
-    try {
-      Deno.chdir("/");
-    } catch {
-      // Not fatal: only an unmount elsewhere could care.
-    }
+    if (this.#childCwd === undefined) moveToRoot();
 
     const early = this.#early ?? [];
     this.#early = null;
@@ -268,9 +282,13 @@ export class Supervisor {
     }
     this.#host.afterSignal(event, decision, delivered);
     // dumb-init's shell background support: a stop request stops the init too, so the
-    // shell that started it sees the job stopped. PID 1 cannot be stopped, so skip it.
+    // shell that started it sees the job stopped. PID 1 cannot be stopped, so skip it, and
+    // a request that was dropped (`-r TSTP:drop`, a plugin) stops nothing.
     const received = signalNumber(event.signal);
-    if (TTY_STOP_SIGNALS.has(received) && this.#config.compat !== "tini" && this.#selfPid !== 1) {
+    if (
+      TTY_STOP_SIGNALS.has(received) && decision.signal !== null &&
+      this.#config.compat !== "tini" && this.#selfPid !== 1
+    ) {
       this.#libc.kill(this.#selfPid, SIGSTOP);
     }
   }
@@ -280,7 +298,7 @@ export class Supervisor {
     const child = this.#child;
     if (child === null) return false;
     const signo = signalNumber(name);
-    if (target === "all") return signalEveryone(this.#libc, signo) > 0;
+    if (target === "all") return this.#signalEveryone(signo) > 0;
     // A child that shares denit's group must never be signalled through it: denit is in it.
     const pid = target === "group" && this.#childHasOwnGroup ? -child.pid : child.pid;
     return this.#sendTo(pid, signo, name);
@@ -298,9 +316,12 @@ export class Supervisor {
   }
 
   #reap(): void {
-    this.#reaper.reap();
-    if (!this.#reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
-      for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+    try {
+      this.#reaper.reap();
+    } finally {
+      if (!this.#reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
+        for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+      }
     }
   }
 
@@ -337,7 +358,7 @@ export class Supervisor {
     this.#log.info(
       status.signal === null
         ? `Child pid ${status.pid} exited with code ${status.code}`
-        : `Child pid ${status.pid} was killed by ${status.signal}`,
+        : `Child pid ${status.pid} was killed by ${status.signal ?? "a signal"}`,
       {
         event: "child.exited",
         pid: status.pid,
@@ -389,16 +410,35 @@ export class Supervisor {
         event: "drain.started",
         timeoutMs: drainTimeoutMs,
       });
-      signalEveryone(this.#libc, SIGTERM);
-      signalEveryone(this.#libc, SIGCONT); // a stopped process cannot act on SIGTERM
+      this.#signalEveryone(SIGTERM);
+      this.#signalEveryone(SIGCONT); // a stopped process cannot act on SIGTERM
       if (await this.#waitForNoChildren(drainTimeoutMs)) {
         this.#log.info(`Every process left has exited`, { event: "drain.finished" });
         return;
       }
     }
     this.#log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
-    signalEveryone(this.#libc, SIGKILL);
+    this.#signalEveryone(SIGKILL);
     await this.#waitForNoChildren(KILL_REAP_WAIT_MS);
+  }
+
+  /**
+   * {@link signalEveryone}, saying once, plainly, when only the child's process group
+   * could be reached (not PID 1 and no /proc to list the descendants).
+   */
+  #signalEveryone(signo: number): number {
+    const group = this.#childHasOwnGroup && this.#child !== null ? this.#child.pid : null;
+    const { count, groupOnly } = signalEveryone(this.#libc, signo, group);
+    if (groupOnly && !this.#warnedGroupOnly) {
+      this.#warnedGroupOnly = true;
+      this.#log.warn(
+        group === null
+          ? "Cannot list the processes left without /proc: none was signalled"
+          : `Cannot list the processes left without /proc: signalling process group ${group} only`,
+        { event: "drain.blind" },
+      );
+    }
+    return count;
   }
 
   async #runHelper(
@@ -412,7 +452,7 @@ export class Supervisor {
       helper = this.#spawner.start(
         {
           argv: [...argv],
-          env: options.env ?? Deno.env.toObject(),
+          env: options.env ?? exactEnvironment(Deno.env.toObject()),
           ...(options.cwd ?? this.#childCwd) === undefined
             ? {}
             : { cwd: options.cwd ?? this.#childCwd! },

@@ -25,6 +25,10 @@ export const SIG_UNBLOCK = 1;
 export const SIG_SETMASK = 2;
 
 export const SFD_CLOEXEC = 0o2000000;
+export const SFD_NONBLOCK = 0o4000;
+export const POLLIN = 0x1;
+/** `sizeof(struct pollfd)`: int fd, short events, short revents. */
+export const POLLFD_BYTES = 8;
 export const O_RDWR = 0o2;
 export const O_CLOEXEC = 0o2000000;
 

@@ -30,12 +30,24 @@ export type SpawnIsolation =
   /** nothing: same session and group as denit. */
   | "none";
 
+/**
+ * A C string: a JavaScript string is passed as UTF-8, bytes exactly as they
+ * are (argv and environment entries need not be UTF-8). Neither may hold NUL.
+ */
+export type CText = string | Uint8Array;
+
+/**
+ * A whole environment: a record of text, or `KEY=VALUE` entries as they will
+ * be passed (bytes kept exactly).
+ */
+export type Environment = Readonly<Record<string, string>> | readonly CText[];
+
 /** What to start: the facade's view of one `posix_spawnp` call. */
 export interface SpawnRequest {
   /** argv; `argv[0]` is looked up on denit's PATH. */
-  argv: readonly string[];
+  argv: readonly CText[];
   /** Complete environment of the new process. */
-  env: Readonly<Record<string, string>>;
+  env: Environment;
   /** Working directory, when it differs from denit's. */
   cwd?: string;
   /** Session and process-group placement. */
@@ -65,7 +77,7 @@ export interface Libc {
   /** Wait for and read at least one signal from a signalfd. Rejects on read errors. */
   readSignalFd(fd: number): Promise<SignalInfo[]>;
   /** Replace this process image. Returns only on failure, with the errno. */
-  execve(path: string, argv: readonly string[], env: Readonly<Record<string, string>>): number;
+  execve(path: CText, argv: readonly CText[], env: Environment): number;
   /** `posix_spawnp`; returns the pid or throws `ErrnoError`. */
   spawn(request: SpawnRequest): number;
   /** One `waitpid(-1, &status, WNOHANG)`. */

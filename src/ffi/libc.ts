@@ -12,10 +12,13 @@
  */
 
 import {
+  EAGAIN,
   EINTR,
   FILE_ACTIONS_BYTES,
   O_CLOEXEC,
   O_RDWR,
+  POLLFD_BYTES,
+  POLLIN,
   POSIX_SPAWN_SETPGROUP,
   POSIX_SPAWN_SETSID,
   POSIX_SPAWN_SETSIGDEF,
@@ -24,6 +27,7 @@ import {
   PR_SET_CHILD_SUBREAPER,
   PR_SET_PDEATHSIG,
   SFD_CLOEXEC,
+  SFD_NONBLOCK,
   SIG_BLOCK,
   SIG_SETMASK,
   SIGNALFD_SIGINFO_BYTES,
@@ -36,57 +40,27 @@ import {
 import { DenitError, ErrnoError } from "../errors.ts";
 import type { Libc, SignalInfo, SpawnRequest } from "./facade.ts";
 import { SYMBOLS } from "./symbols.ts";
+import {
+  ALL_SIGNALS,
+  cString,
+  cStringArray,
+  envStrings,
+  quoteText,
+  sigset,
+  sigsetMembers,
+} from "./c_memory.ts";
+import { runningAsRoot, unsafeFileReason } from "../trust.ts";
 import type { Symbols } from "./symbols.ts";
 
-export type { Libc, SignalInfo, SpawnIsolation, SpawnRequest, WaitResult } from "./facade.ts";
-
-const encoder = new TextEncoder();
-
-function cString(text: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(text + "\0");
-}
-
-/**
- * A NULL-terminated `char *[]`. The returned `keep` array holds the strings the
- * pointers point into: keep it referenced until the C call returns.
- */
-function cStringArray(items: readonly string[]): {
-  array: BigUint64Array<ArrayBuffer>;
-  keep: Uint8Array[];
-} {
-  const keep = items.map(cString);
-  const array = new BigUint64Array(items.length + 1);
-  keep.forEach((bytes, index) => {
-    array[index] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-  });
-  return { array, keep };
-}
-
-function envStrings(env: Readonly<Record<string, string>>): string[] {
-  return Object.entries(env).map(([key, value]) => `${key}=${value}`);
-}
-
-/** A `sigset_t` with the given signals' bits set (bit n-1 for signal n). */
-function sigset(signals: readonly number[]): Uint8Array<ArrayBuffer> {
-  const set = new Uint8Array(SIGSET_BYTES);
-  for (const signo of signals) {
-    const bit = signo - 1;
-    set[bit >> 3]! |= 1 << (bit & 7);
-  }
-  return set;
-}
-
-function sigsetMembers(set: Uint8Array): number[] {
-  const members: number[] = [];
-  for (let signo = 1; signo <= 64; signo++) {
-    const bit = signo - 1;
-    if ((set[bit >> 3]! & (1 << (bit & 7))) !== 0) members.push(signo);
-  }
-  return members;
-}
-
-/** Every signal 1..64, so the child starts with a fully default disposition table. */
-const ALL_SIGNALS = Array.from({ length: 64 }, (_, index) => index + 1);
+export type {
+  CText,
+  Environment,
+  Libc,
+  SignalInfo,
+  SpawnIsolation,
+  SpawnRequest,
+  WaitResult,
+} from "./facade.ts";
 
 function libraryCandidates(): string[] {
   const override = Deno.env.get("DENIT_LIBC");
@@ -96,10 +70,34 @@ function libraryCandidates(): string[] {
 }
 
 /**
+ * DENIT_LIBC names a file that is loaded into PID 1 in both stages: as root it
+ * must pass the plugin rule (root-owned, not writable by group or others, nor
+ * any directory above it, where the name stands and where it points). A bare
+ * name is found by the dynamic loader in the system's directories, as libc.so.6 is.
+ */
+function checkLibraryOverride(): void {
+  const override = Deno.env.get("DENIT_LIBC");
+  if (override === undefined || !override.includes("/") || !runningAsRoot()) return;
+  const absolute = override.startsWith("/") ? override : `${Deno.cwd()}/${override}`;
+  let reason: string | null;
+  try {
+    reason = unsafeFileReason(absolute);
+  } catch {
+    return; // missing: dlopen fails and says so
+  }
+  if (reason !== null) {
+    throw new DenitError(
+      `Refusing DENIT_LIBC=${JSON.stringify(override)} while running as root: ${reason}`,
+    );
+  }
+}
+
+/**
  * Find the C library: the first candidate that loads and has `__errno_location`
  * (bound here: errno must be readable right after any call).
  */
 function findLibrary(): { path: string; errnoLocation: () => Deno.PointerValue } {
+  checkLibraryOverride();
   const tried: string[] = [];
   for (const path of libraryCandidates()) {
     try {
@@ -236,7 +234,7 @@ export function openLibc(): Libc {
         address(argv.array),
         address(envp.array),
       );
-      if (rc !== 0) fail(`Cannot execute "${request.argv[0]}"`, rc);
+      if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
       // Bind what the run phase calls while the child starts, not when a signal is waiting.
       void c.waitpid;
       void c.kill;
@@ -249,18 +247,37 @@ export function openLibc(): Libc {
     }
   }
 
-  // One buffer for the one pending signalfd read, kept alive across the await.
+  // One buffer for the one pending signalfd wait, kept alive across the await.
   const signalBuffer = new Uint8Array(SIGNALFD_SIGINFO_BYTES * 64);
   const signalPointer = address(signalBuffer);
   const signalView = new DataView(signalBuffer.buffer);
+  const pollFd = new Uint8Array(POLLFD_BYTES);
+  const pollView = new DataView(pollFd.buffer);
+  const pollPointer = address(pollFd);
 
+  /**
+   * Wait on the blocking pool with `poll`, then `read` on this thread: errno is
+   * thread-local, and only here can it be read. EINTR (a handler ran on the pool
+   * thread) and EAGAIN (nothing left after all) mean wait again, silently.
+   */
   async function readSignalFd(fd: number): Promise<SignalInfo[]> {
+    pollView.setInt32(0, fd, true);
+    pollView.setInt16(4, POLLIN, true);
+    let failedPolls = 0;
     for (;;) {
-      const bytes = Number(await c.read(fd, signalPointer, BigInt(signalBuffer.byteLength)));
+      pollView.setInt16(6, 0, true);
+      if (await c.poll(pollPointer, 1n, -1) < 0) {
+        // The pool thread's errno is out of reach: EINTR is the one failure this call can
+        // have with a valid buffer and one fd. A guard against spinning on anything else.
+        if (++failedPolls < 1000) continue;
+        throw new Error(`Cannot wait for signalfd ${fd}: poll keeps failing`);
+      }
+      failedPolls = 0;
+      const bytes = Number(c.read(fd, signalPointer, BigInt(signalBuffer.byteLength)));
       if (bytes < 0) {
-        // errno lives on the blocking-pool thread that made the call, out of reach. With
-        // every signal blocked in every thread, EINTR cannot happen: the fd is broken.
-        throw new Error(`Cannot read signalfd ${fd}`);
+        const code = errno();
+        if (code === EINTR || code === EAGAIN) continue;
+        fail(`Cannot read signalfd ${fd}`, code);
       }
       const infos: SignalInfo[] = [];
       for (let offset = 0; offset + SIGNALFD_SIGINFO_BYTES <= bytes;) {
@@ -300,7 +317,7 @@ export function openLibc(): Libc {
     },
     openSignalFd(signals) {
       const mask = sigset(signals);
-      const fd = c.signalfd(-1, address(mask), SFD_CLOEXEC);
+      const fd = c.signalfd(-1, address(mask), SFD_CLOEXEC | SFD_NONBLOCK);
       if (fd < 0) fail("Cannot open a signalfd", errno());
       void mask.length;
       return fd;

@@ -115,10 +115,18 @@ export const SYMBOLS = {
     parameters: ["i32", /* int fd */ "pointer", /* const sigset_t *mask */ "i32" /* int flags */],
     result: "i32",
   },
+  poll: {
+    parameters: [
+      "pointer",
+      /* struct pollfd *fds */ "u64",
+      /* nfds_t nfds */ "i32", /* int timeout */
+    ],
+    result: "i32",
+    nonblocking: true, // one pending wait on the blocking pool; the event loop stays free
+  },
   read: {
     parameters: ["i32", /* int fd */ "pointer", /* void *buf */ "usize" /* size_t count */],
-    result: "isize", // ssize_t
-    nonblocking: true, // one pending read on the blocking pool; the event loop stays free
+    result: "isize", // ssize_t; called on the main thread, on a non-blocking fd, errno readable
   },
   close: { parameters: ["i32" /* int fd */], result: "i32" },
   prctl: {

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { describeError } from "../errors.ts";
+import { DenitError, describeError, describeValue } from "../errors.ts";
+import { applyLaunchPatch } from "./launch.ts";
 import type { Logger } from "../log.ts";
 import type { ExitStatus } from "../reaper.ts";
 import { parseSignal, signalName } from "../signals.ts";
@@ -46,6 +47,7 @@ function isServiceTarget(target: unknown): boolean {
 }
 const ORDER_RANK: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
 
+/** Whether `value` is a promise-like. Reads `then`, which a plugin's value may make throw. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as { then?: unknown }).then === "function";
@@ -181,13 +183,15 @@ export class PluginHost {
     invoke: () => T | Promise<T>,
   ): T | undefined | Promise<T | undefined> {
     let result: T | Promise<T>;
+    let thenable: boolean;
     try {
       result = invoke();
+      thenable = isThenable(result);
     } catch (error) {
       this.#fail(entry, error);
       return undefined;
     }
-    return isThenable(result) ? this.#call(entry, () => result) : result;
+    return thenable ? this.#call(entry, () => result) : result;
   }
 
   /** Call one handler. Returns its value, or a promise of it; undefined when it failed. */
@@ -206,11 +210,11 @@ export class PluginHost {
     let result: T | Promise<T>;
     try {
       result = invoke(this.#context(entry, deadlineSignal));
+      if (!isThenable(result)) return result;
     } catch (error) {
       this.#fail(entry, error);
       return undefined;
     }
-    if (!isThenable(result)) return result;
     return new Promise<T | undefined>((resolve) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -248,41 +252,44 @@ export class PluginHost {
       const handler = entry.handler as RegisteredHook<"setup">["handler"];
       const patch = await this.#call(entry, (ctx) => handler(Object.freeze({ ...current }), ctx));
       if (patch === undefined || patch === null) continue;
-      const next = { ...current };
       if (typeof patch !== "object") {
         this.#fail(entry, new TypeError("setup must return nothing or { argv, env, cwd }"));
         continue;
       }
-      if (patch.argv !== undefined) {
-        if (
-          !Array.isArray(patch.argv) || patch.argv.length === 0 ||
-          !patch.argv.every((a) => typeof a === "string")
-        ) {
-          this.#fail(entry, new TypeError("setup returned an argv that is not a string array"));
-          continue;
-        }
-        next.argv = [...patch.argv];
+      let checked: LaunchSpec;
+      try {
+        checked = applyLaunchPatch(entry.plugin, patch, current);
+      } catch (error) {
+        if (error instanceof DenitError) throw error;
+        // A getter that throws, a value whose toString throws: a failed hook.
+        this.#fail(entry, error);
+        continue;
       }
-      if (patch.env !== undefined) {
-        if (typeof patch.env !== "object" || patch.env === null) {
-          this.#fail(entry, new TypeError("setup returned an env that is not an object"));
-          continue;
-        }
-        next.env = Object.fromEntries(Object.entries(patch.env).map(([k, v]) => [k, String(v)]));
-      }
-      if (patch.cwd !== undefined) {
-        if (typeof patch.cwd !== "string") {
-          this.#fail(entry, new TypeError("setup returned a cwd that is not a string"));
-          continue;
-        }
-        next.cwd = patch.cwd;
-      }
-      current = next;
+      current = checked;
     }
     return current;
   }
 
+  /**
+   * Apply one verdict. Whatever the plugin returned (a symbol, a proxy, an
+   * object whose getters throw), a bad verdict is logged and the decision made
+   * before it stands.
+   */
   #apply(
+    entry: RegisteredHook,
+    event: SignalEvent,
+    decision: SignalDecision,
+    verdict: SignalVerdict,
+  ): SignalDecision {
+    try {
+      return this.#applyVerdict(entry, event, decision, verdict);
+    } catch (error) {
+      this.#fail(entry, error);
+      return decision;
+    }
+  }
+
+  #applyVerdict(
     entry: RegisteredHook,
     event: SignalEvent,
     decision: SignalDecision,
@@ -293,28 +300,33 @@ export class PluginHost {
       this.#fail(entry, new TypeError("onSignal must return nothing or { signal, target }"));
       return decision;
     }
+    // Each field is read once: a getter could answer differently the second time.
+    const verdictSignal: unknown = verdict.signal;
+    const verdictTarget: unknown = verdict.target;
     let signal = decision.signal;
-    if ("signal" in verdict && verdict.signal !== undefined) {
-      if (verdict.signal === null) {
+    if (verdictSignal !== undefined) {
+      if (verdictSignal === null) {
         signal = null;
       } else {
-        const number = typeof verdict.signal === "string" && !/^\s*\d/.test(verdict.signal)
-          ? parseSignal(verdict.signal)
+        const number = typeof verdictSignal === "string" && !/^\s*\d/.test(verdictSignal)
+          ? parseSignal(verdictSignal)
           : null;
         if (number === null) {
-          this.#fail(entry, new TypeError(`onSignal returned an unknown signal ${verdict.signal}`));
+          const shown = describeValue(verdictSignal);
+          this.#fail(entry, new TypeError(`onSignal returned an unknown signal ${shown}`));
           return decision;
         }
         signal = signalName(number);
       }
     }
     let target = decision.target;
-    if (verdict.target !== undefined) {
-      if (!TARGETS.includes(verdict.target) && !isServiceTarget(verdict.target)) {
-        this.#fail(entry, new TypeError(`onSignal returned an unknown target ${verdict.target}`));
+    if (verdictTarget !== undefined) {
+      if (!TARGETS.includes(verdictTarget as SignalTarget) && !isServiceTarget(verdictTarget)) {
+        const shown = describeValue(verdictTarget);
+        this.#fail(entry, new TypeError(`onSignal returned an unknown target ${shown}`));
         return decision;
       }
-      target = verdict.target;
+      target = verdictTarget as SignalTarget;
     }
     if (signal !== decision.signal || target !== decision.target) {
       const what = signal === null

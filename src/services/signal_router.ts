@@ -124,7 +124,7 @@ export class SignalRouter {
   /** Send a decided signal: to one service by name, to everyone, or to each through its policy. */
   deliver(name: SignalName, target: string): boolean {
     const signo = signalNumber(name);
-    if (target === "all") return signalEveryone(this.#s.libc, signo) > 0;
+    if (target === "all") return signalEveryone(this.#s.libc, signo).count > 0;
     if (target.startsWith(SERVICE_TARGET)) {
       const unit = this.#s.byName.get(target.slice(SERVICE_TARGET.length));
       if (unit === undefined) {

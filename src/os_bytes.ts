@@ -1,0 +1,97 @@
+/**
+ * argv and the environment as the kernel handed them over, byte for byte.
+ * Deno's own views are text: `Deno.args` turns a byte that is not UTF-8 into
+ * U+FFFD and `Deno.env` drops such a variable. An init passes both on exactly
+ * (tini and dumb-init do), so denit reads /proc/self/cmdline and
+ * /proc/self/environ and uses those bytes wherever its text view is unchanged.
+ *
+ * @module
+ */
+
+import type { CText } from "./ffi/libc.ts";
+
+const EQUALS = 0x3d;
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const lossyDecoder = new TextDecoder("utf-8");
+
+function splitAtNul(bytes: Uint8Array): Uint8Array[] {
+  const items: Uint8Array[] = [];
+  let start = 0;
+  for (let index = 0; index < bytes.length; index++) {
+    if (bytes[index] === 0) {
+      items.push(bytes.subarray(start, index));
+      start = index + 1;
+    }
+  }
+  if (start < bytes.length) items.push(bytes.subarray(start));
+  return items;
+}
+
+/** The bytes as text, or null when they are not UTF-8. */
+function utf8(bytes: Uint8Array): string | null {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** This process's argv, exactly. Throws when /proc/self/cmdline cannot be read or is empty. */
+export function ownCommandLine(): Uint8Array[] {
+  const argv = splitAtNul(Deno.readFileSync("/proc/self/cmdline"));
+  if (argv.length === 0) throw new Error("/proc/self/cmdline is empty");
+  return argv;
+}
+
+/**
+ * `command` (the tail of `Deno.args`) as the exact bytes it was given as, when
+ * /proc/self/cmdline ends with it; else `command` itself.
+ */
+export function exactCommand(command: readonly string[]): CText[] {
+  let argv: Uint8Array[];
+  try {
+    argv = ownCommandLine();
+  } catch {
+    return [...command];
+  }
+  if (command.length === 0 || argv.length < command.length) return [...command];
+  const tail = argv.slice(argv.length - command.length);
+  const same = tail.every((bytes, index) => lossyDecoder.decode(bytes) === command[index]);
+  return same ? tail : [...command];
+}
+
+/** `KEY=VALUE` entries of the environment this process started with; [] without /proc. */
+function startEnvironment(): Uint8Array[] {
+  try {
+    return splitAtNul(Deno.readFileSync("/proc/self/environ"));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The environment to hand on, as `KEY=VALUE` entries: every variable of `env`
+ * (Deno's text view, possibly changed by denit or a plugin), in the order the
+ * process got them, plus each variable from the start environment that is not
+ * UTF-8 (Deno cannot show it, so nothing can have changed it), kept byte for byte.
+ */
+export function exactEnvironment(env: Readonly<Record<string, string>>): CText[] {
+  const entries: CText[] = [];
+  const emitted = new Set<string>();
+  for (const entry of startEnvironment()) {
+    const equals = entry.indexOf(EQUALS);
+    const key = utf8(equals < 0 ? entry : entry.subarray(0, equals));
+    const value = equals < 0 ? "" : utf8(entry.subarray(equals + 1));
+    if (key === null || value === null) {
+      entries.push(entry);
+      continue;
+    }
+    if (equals < 0 || emitted.has(key) || !Object.hasOwn(env, key)) continue;
+    emitted.add(key);
+    entries.push(`${key}=${env[key]}`);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!emitted.has(key)) entries.push(`${key}=${value}`);
+  }
+  return entries;
+}
