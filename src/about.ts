@@ -4,10 +4,9 @@
  * @module
  */
 
-import config from "../deno.json" with { type: "json" };
+import { VERSION } from "./version.ts";
 
-/** denit's version: the one in deno.json, which `deno publish` uses too. */
-export const VERSION: string = config.version;
+export { VERSION };
 
 /** `denit --help`: every line fits 80 columns. */
 export const HELP_TEXT = `denit ${VERSION}: a container init (PID 1) with TypeScript plugins

@@ -114,7 +114,11 @@ export function reexecSelf(libc: Libc): string {
   env[V8_FLAGS_VARIABLE] = v8Flags === undefined || v8Flags === ""
     ? STAGE_TWO_V8_FLAGS
     : `${STAGE_TWO_V8_FLAGS},${v8Flags}`;
-  const path = "/proc/self/exe";
+  // The runtime's own path keeps its name in `ps` (execve names a process after the file it
+  // was given: /proc/self/exe would make PID 1 "exe"); /proc/self/exe only when that path is
+  // not UTF-8 and Deno could not give it back unchanged.
+  const runtime = Deno.execPath();
+  const path = runtime.includes("\uFFFD") ? "/proc/self/exe" : runtime;
   const errno = libc.execve(path, quiet(argv), exactEnvironment(env));
   return `execve ${path} failed: ${libc.describeErrno(errno)}`;
 }

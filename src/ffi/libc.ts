@@ -395,7 +395,7 @@ export function openLibc(): Libc {
       return [ends[0]!, ends[1]!];
     },
     async readInto(fd, buffer) {
-      const count = Number(await c.read(fd, address(buffer), BigInt(buffer.byteLength)));
+      const count = Number(await c.readOnPool(fd, address(buffer), BigInt(buffer.byteLength)));
       void buffer.length; // referenced until the read has returned
       return count;
     },

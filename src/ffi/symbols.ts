@@ -128,6 +128,14 @@ export const SYMBOLS = {
     parameters: ["i32", /* int fd */ "pointer", /* void *buf */ "usize" /* size_t count */],
     result: "isize", // ssize_t; called on the main thread, on a non-blocking fd, errno readable
   },
+  readOnPool: {
+    // The same read(2), for a blocking pipe (a service's output, its notify fd): it waits on
+    // the blocking pool, so the event loop, signals and reaping go on meanwhile.
+    name: "read",
+    parameters: ["i32", /* int fd */ "pointer", /* void *buf */ "usize" /* size_t count */],
+    result: "isize",
+    nonblocking: true,
+  },
   close: { parameters: ["i32" /* int fd */], result: "i32" },
   prctl: {
     // int prctl(int option, ...): declared with the four unsigned long arguments the kernel reads
