@@ -5,8 +5,8 @@
  * hook cannot smuggle a NUL or a `=` into what the kernel gets. As PID 1 and not.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { asPid1, DENO, MOD, ROOT, runDenit } from "./_helpers.ts";
-import { MODES, tempDir } from "./_core_helpers.ts";
+import { asPid1, DENO, MOD, MODES, ROOT, runDenit } from "./_helpers/denit.ts";
+import { tempDir } from "./_helpers/fs.ts";
 
 /** Run `script` under sh (as PID 1 or not) with $DENO and $MOD set; returns raw stdout. */
 async function shell(

@@ -8,7 +8,7 @@
 import { equal, match, ok, throws } from "node:assert/strict";
 import { parseCommandLine, parseCommandText } from "../src/cli.ts";
 import { DenitError } from "../src/errors.ts";
-import { DENO, MOD, runDenit } from "./_helpers.ts";
+import { DENO, MOD, runDenit } from "./_helpers/denit.ts";
 
 function refusal(args: string[], env: Record<string, string> = {}): string {
   let message = "";

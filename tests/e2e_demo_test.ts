@@ -1,6 +1,7 @@
 /** The README's first command works: `deno task demo` shows a graceful stop and exits 0. */
 import { equal, match } from "node:assert/strict";
-import { installed, ROOT } from "./_helpers.ts";
+import { ROOT } from "./_helpers/denit.ts";
+import { installed } from "./_helpers/fixtures.ts";
 
 for (const variant of [[], ["nginx"]]) {
   const nginxMissing = variant.length > 0 && !await installed("nginx-light", ["/usr/sbin/nginx"]);

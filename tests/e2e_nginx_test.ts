@@ -4,8 +4,11 @@
  * rewrite cuts it, HUP reloads, USR1 reopens logs, and --pre-stop keeps serving.
  */
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
-import { installed as isInstalled, startDenit, waitFor } from "./_helpers.ts";
-import { freePort, get, portOpen, slowUpstream, tempDir } from "./_e2e_helpers.ts";
+import { startDenit } from "./_helpers/denit.ts";
+import { installed as isInstalled } from "./_helpers/fixtures.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { tempDir } from "./_helpers/fs.ts";
+import { freePort, get, portOpen, slowUpstream } from "./_helpers/servers.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const installed = await isInstalled("nginx-light", [NGINX]);

@@ -4,8 +4,9 @@
  * ignores SIGTERM is SIGKILLed by --stop-timeout.
  */
 import { equal } from "node:assert/strict";
-import { ROOT, startDenit, waitFor } from "./_helpers.ts";
-import { freePort, get } from "./_e2e_helpers.ts";
+import { ROOT, startDenit } from "./_helpers/denit.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { freePort, get } from "./_helpers/servers.ts";
 
 const SERVER = `${ROOT}/tests/fixtures/e2e/node_server.mjs`;
 

@@ -4,8 +4,11 @@
  * 2-second request finish, and SIGUSR1 reopens the log without killing workers.
  */
 import { deepEqual, equal, match } from "node:assert/strict";
-import { installed as isInstalled, startDenit, waitFor } from "./_helpers.ts";
-import { freePort, portOpen, tempDir } from "./_e2e_helpers.ts";
+import { startDenit } from "./_helpers/denit.ts";
+import { installed as isInstalled } from "./_helpers/fixtures.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { tempDir } from "./_helpers/fs.ts";
+import { freePort, portOpen } from "./_helpers/servers.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
 const installed = await isInstalled("php8.2-fpm", [FPM]) &&

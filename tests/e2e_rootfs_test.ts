@@ -6,7 +6,9 @@
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { buildRootfs } from "../scripts/build_rootfs.ts";
-import { fixture, Output, ROOT, waitFor } from "./_helpers.ts";
+import { Output, ROOT } from "./_helpers/denit.ts";
+import { fixture } from "./_helpers/fixtures.ts";
+import { waitFor } from "./_helpers/async.ts";
 
 /** The static children need glibc's static library (libc6-dev); say so plainly when it is missing. */
 async function assertStaticLibc(): Promise<void> {

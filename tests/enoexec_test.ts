@@ -4,8 +4,8 @@
  * codes tini gives for the same scripts. As PID 1 and not.
  */
 import { deepEqual } from "node:assert/strict";
-import { runDenit } from "./_helpers.ts";
-import { MODES, tempDir } from "./_core_helpers.ts";
+import { MODES, runDenit } from "./_helpers/denit.ts";
+import { tempDir } from "./_helpers/fs.ts";
 
 const SCRIPTS: Record<string, string> = {
   ok: 'echo "hi $1"\nexit 3\n',

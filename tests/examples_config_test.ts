@@ -10,8 +10,9 @@
  * says what it built; every documented denit invocation uses `deno run -q`.
  */
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
-import { asPid1, installed, ROOT } from "./_helpers.ts";
-import { tempDir } from "./_e2e_helpers.ts";
+import { asPid1, ROOT } from "./_helpers/denit.ts";
+import { installed } from "./_helpers/fixtures.ts";
+import { tempDir } from "./_helpers/fs.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
 const NGINX = "/usr/sbin/nginx";

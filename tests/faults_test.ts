@@ -6,8 +6,9 @@
  * checked where they point and where they stand.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { fixture, MOD, publicRuntime, runDenit, startDenit } from "./_helpers.ts";
-import type { PublicRuntime } from "./_helpers.ts";
+import { MOD, publicRuntime, runDenit, startDenit } from "./_helpers/denit.ts";
+import type { PublicRuntime } from "./_helpers/denit.ts";
+import { fixture } from "./_helpers/fixtures.ts";
 
 const NOBODY = "65534";
 

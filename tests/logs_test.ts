@@ -1,12 +1,13 @@
 /**
  * Logs an operator reads in `kubectl logs`: denit's JSON lines name their
  * source, a signal from pid 0 is said to come from outside the container, the
- * last line says why denit exits, and text lines keep a plugin's fields.
+ * last line says why denit exits, text lines keep a plugin's fields, and
+ * `--log-format json` writes one event object per line.
  */
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { createLogger } from "../src/log.ts";
-import { MOD, runDenit, startDenit } from "./_helpers.ts";
-import { tempDir } from "./_e2e_helpers.ts";
+import { MOD, runDenit, startDenit } from "./_helpers/denit.ts";
+import { tempDir } from "./_helpers/fs.ts";
 
 Deno.test("every JSON line carries source: denit, which a field cannot overwrite", async () => {
   const result = await runDenit([
@@ -90,4 +91,11 @@ export default definePlugin({ name: "fields", setup(_l, ctx) {
   const result = await runDenit(["--plugin", `${dir.path}/fields.ts`, "true"]);
   equal(result.code, 0, result.stderr);
   match(result.stderr, /WARN listening plugin=fields hook=setup port=8080 url="http:\/\/x\/ y"\n/);
+});
+
+Deno.test("denit --log-format json writes one event object per line", async () => {
+  const result = await runDenit(["--log-format", "json", "true"]);
+  const events = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
+  deepEqual(events.map((e) => e.event), ["child.spawned", "child.exited", "exit"]);
+  ok(events.every((e) => typeof e.mono === "number" && typeof e.ts === "string"));
 });

@@ -4,7 +4,7 @@
  * gets the variable unchanged.
  */
 import { equal, match } from "node:assert/strict";
-import { runDenit } from "./_helpers.ts";
+import { runDenit } from "./_helpers/denit.ts";
 
 Deno.test("denit warns once about NODE_OPTIONS=--require and passes it to the child", async () => {
   const dir = await Deno.makeTempDir();

@@ -5,7 +5,7 @@
  * CHANGELOG.md has an entry for it.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { DENO, ROOT } from "./_helpers.ts";
+import { DENO, ROOT } from "./_helpers/denit.ts";
 import { VERSION } from "../mod.ts";
 
 async function deno(args: string[]) {

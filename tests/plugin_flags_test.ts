@@ -5,7 +5,8 @@
  * records carrying the plugin's name and hook.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { fixture, ROOT, startDenit } from "./_helpers.ts";
+import { ROOT, startDenit } from "./_helpers/denit.ts";
+import { fixture } from "./_helpers/fixtures.ts";
 
 const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
 

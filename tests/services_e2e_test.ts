@@ -7,16 +7,10 @@
  * restarted and nginx serves PHP again.
  */
 import { equal, ok } from "node:assert/strict";
-import { waitFor } from "./_helpers.ts";
-import { freePort, get, portOpen } from "./_e2e_helpers.ts";
-import {
-  all,
-  events,
-  indexOf,
-  servicesDir,
-  startServices,
-  waitForEvent,
-} from "./_services_helpers.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { all, events, indexOf, waitForEvent } from "./_helpers/logs.ts";
+import { freePort, get, portOpen } from "./_helpers/servers.ts";
+import { servicesDir, startServices } from "./_helpers/services.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const FPM = "/usr/sbin/php-fpm8.2";

@@ -5,8 +5,8 @@
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { validateServices } from "../src/services/validate.ts";
-import { ROOT } from "./_helpers.ts";
-import { tempDir } from "./_e2e_helpers.ts";
+import { ROOT } from "./_helpers/denit.ts";
+import { tempDir } from "./_helpers/fs.ts";
 
 const EXAMPLE = `${ROOT}/examples/nginx-php-fpm`;
 const installed = await Promise.all([

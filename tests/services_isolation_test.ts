@@ -4,16 +4,8 @@
  * child, and fails only when --services is given.
  */
 import { equal, match } from "node:assert/strict";
-import { asPid1, DENO, ROOT } from "./_helpers.ts";
-import { tempDir } from "./_e2e_helpers.ts";
-
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const entry of Deno.readDir(from)) {
-    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
-    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
-  }
-}
+import { asPid1, DENO, ROOT } from "./_helpers/denit.ts";
+import { copyTree, tempDir } from "./_helpers/fs.ts";
 
 Deno.test("the single-child path evaluates no services module", async () => {
   await using dir = await tempDir("denit-isolation-");

@@ -3,15 +3,8 @@
  * sidecars) and `main: true` in the file. Real processes as PID 1.
  */
 import { equal, match, ok } from "node:assert/strict";
-import {
-  all,
-  events,
-  indexOf,
-  loop,
-  nothingLeft,
-  servicesDir,
-  startServices,
-} from "./_services_helpers.ts";
+import { all, events, indexOf } from "./_helpers/logs.ts";
+import { loop, nothingLeft, servicesDir, startServices } from "./_helpers/services.ts";
 
 Deno.test("--services with -- PROGRAM: the program starts after the sidecar, its exit ends the container and stops the sidecar gracefully", async () => {
   await using dir = await servicesDir((d) =>

@@ -5,8 +5,11 @@
  * service writes a newline to its fd.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { asPid1, denitArgv, descendantsOf, Output, waitFor } from "./_helpers.ts";
-import { events, indexOf, servicesDir, startServices } from "./_services_helpers.ts";
+import { asPid1, denitArgv, Output } from "./_helpers/denit.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { descendantsOf } from "./_helpers/process.ts";
+import { events, indexOf } from "./_helpers/logs.ts";
+import { servicesDir, startServices } from "./_helpers/services.ts";
 
 Deno.test("output prefix: whole lines, prefixed, to the right stream, never interleaved", async () => {
   // Each writer prints 200 lines of 300 bytes, each in three writes with pauses between.

@@ -3,8 +3,10 @@
  * service by name, and onChildExit fires per service with willRestart.
  */
 import { deepEqual, equal } from "node:assert/strict";
-import { waitFor } from "./_helpers.ts";
-import { all, events, ROOT, servicesDir, startServices } from "./_services_helpers.ts";
+import { ROOT } from "./_helpers/denit.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { all, events } from "./_helpers/logs.ts";
+import { servicesDir, startServices } from "./_helpers/services.ts";
 
 const PLUGIN = `${ROOT}/tests/fixtures/services/plugin_by_name.ts`;
 

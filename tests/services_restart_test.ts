@@ -4,18 +4,10 @@
  * denit's exit once every service has ended for good. Real processes as PID 1.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { waitFor } from "./_helpers.ts";
-import {
-  all,
-  events,
-  hostPidOf,
-  indexOf,
-  loop,
-  nothingLeft,
-  servicesDir,
-  startServices,
-  waitForEvent,
-} from "./_services_helpers.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { hostPidOf } from "./_helpers/process.ts";
+import { all, events, indexOf, waitForEvent } from "./_helpers/logs.ts";
+import { loop, nothingLeft, servicesDir, startServices } from "./_helpers/services.ts";
 
 Deno.test("a failing oneshot: nothing else starts, denit exits with its code", async () => {
   await using dir = await servicesDir((d) =>

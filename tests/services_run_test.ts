@@ -4,19 +4,11 @@
  * service's own signal, grace then SIGKILL, --stop-timeout, --pre-stop.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { freePort } from "./_e2e_helpers.ts";
-import { ROOT, startDenit, waitFor } from "./_helpers.ts";
-import {
-  all,
-  DENO,
-  events,
-  indexOf,
-  loop,
-  nothingLeft,
-  servicesDir,
-  startServices,
-  waitForEvent,
-} from "./_services_helpers.ts";
+import { DENO, ROOT, startDenit } from "./_helpers/denit.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { all, events, indexOf, waitForEvent } from "./_helpers/logs.ts";
+import { freePort } from "./_helpers/servers.ts";
+import { loop, nothingLeft, servicesDir, startServices } from "./_helpers/services.ts";
 
 const LISTEN = `${ROOT}/tests/fixtures/services/listen.ts`;
 const listen = (kind: string, where: string | number) =>

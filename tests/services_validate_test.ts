@@ -7,7 +7,7 @@ import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { DenitError } from "../src/errors.ts";
 import { isSimpleCommand } from "../src/services/shell.ts";
 import { validateServices } from "../src/services/validate.ts";
-import { runDenit } from "./_helpers.ts";
+import { runDenit } from "./_helpers/denit.ts";
 
 const ok1 = { name: "a", command: ["true"] };
 

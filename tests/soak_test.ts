@@ -4,7 +4,7 @@
  * under 2 MiB after warm-up, fds unchanged, no zombie and every status delivered.
  */
 import { equal, match } from "node:assert/strict";
-import { ROOT } from "./_helpers.ts";
+import { ROOT } from "./_helpers/denit.ts";
 
 Deno.test("the short soak holds every property (signals, orphans, RSS, fds, exit status)", async () => {
   const output = await new Deno.Command(Deno.execPath(), {

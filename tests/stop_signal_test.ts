@@ -9,7 +9,7 @@ import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { parseCommandLine } from "../src/cli.ts";
 import type { Config } from "../src/cli.ts";
 import { DenitError } from "../src/errors.ts";
-import { runDenit, startDenit } from "./_helpers.ts";
+import { runDenit, startDenit } from "./_helpers/denit.ts";
 
 function config(args: string[], env: Record<string, string> = {}): Config {
   const invocation = parseCommandLine([...args, "true"], env);

@@ -5,7 +5,8 @@
  * that needs a missing package fails instead of being ignored.
  */
 import { equal, match, ok, rejects } from "node:assert/strict";
-import { installed, ROOT } from "./_helpers.ts";
+import { ROOT } from "./_helpers/denit.ts";
+import { installed } from "./_helpers/fixtures.ts";
 import { missingLines, NEEDED } from "../scripts/test_setup.ts";
 
 Deno.test("deno task test runs the set-up step before the tests", async () => {

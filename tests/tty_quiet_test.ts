@@ -5,8 +5,10 @@
  * first thing on the terminal, in each compat mode, as PID 1 and not.
  */
 import { equal } from "node:assert/strict";
-import { asPid1, denitArgv, DenitProcess, DENO, descendantsOf, MOD, waitFor } from "./_helpers.ts";
-import { underPty } from "./_core_helpers.ts";
+import { asPid1, denitArgv, DenitProcess, DENO, MOD } from "./_helpers/denit.ts";
+import { waitFor } from "./_helpers/async.ts";
+import { descendantsOf } from "./_helpers/process.ts";
+import { underPty } from "./_helpers/pty.ts";
 
 /** Run `argv` on a fresh pty of 80x24 columns and rows. */
 function onSizedPty(argv: readonly string[]): Promise<string> {

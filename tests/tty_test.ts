@@ -4,8 +4,9 @@
  * process group, so shells run under denit have job control.
  */
 import { equal, match, ok } from "node:assert/strict";
-import { asPid1, denitArgv, fixture } from "./_helpers.ts";
-import { underPty } from "./_core_helpers.ts";
+import { asPid1, denitArgv } from "./_helpers/denit.ts";
+import { fixture } from "./_helpers/fixtures.ts";
+import { underPty } from "./_helpers/pty.ts";
 
 function probeFields(text: string): Record<string, number> {
   const line = text.split("\n").find((l) => l.startsWith("pid="));

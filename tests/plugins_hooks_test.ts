@@ -1,0 +1,297 @@
+/**
+ * Plugin hooks as real PID 1: chain order, retargeting, delays, failure
+ * isolation in every hook, helpers run through denit's spawner, validation
+ * and permission checks, and the built-in stop features.
+ */
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { MOD, runDenit, startDenit } from "./_helpers/denit.ts";
+import { fixture } from "./_helpers/fixtures.ts";
+
+/** Write plugin modules into a fresh directory; returns their paths and a cleanup. */
+async function plugins(sources: Record<string, string>): Promise<{
+  paths: Record<string, string>;
+  args: string[];
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const dir = await Deno.makeTempDir({ prefix: "denit-hooks-" });
+  const paths: Record<string, string> = {};
+  for (const [name, body] of Object.entries(sources)) {
+    paths[name] = `${dir}/${name}.ts`;
+    await Deno.writeTextFile(
+      paths[name],
+      `import { definePlugin } from "${MOD}";\nexport default definePlugin(${body});\n`,
+    );
+  }
+  return {
+    paths,
+    args: Object.values(paths).flatMap((path) => ["--plugin", path]),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("onSignal handlers run pre, normal, post and the child gets the final signal", async () => {
+  await using loaded = await plugins({
+    last:
+      `{ name: "last", order: "post", onSignal: (e, d) => d.signal === "SIGINT" ? { signal: "SIGUSR2" } : undefined }`,
+    middle:
+      `{ name: "middle", onSignal: (e, d) => d.signal === "SIGQUIT" ? { signal: "SIGINT" } : undefined }`,
+    first:
+      `{ name: "first", order: "pre", onSignal: (e) => e.signal === "SIGHUP" ? { signal: "SIGQUIT" } : undefined }`,
+  });
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([...loaded.args, printSignals, "15"]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGHUP");
+  await denit.stdout.waitForLine("12");
+  await denit.signal("SIGTERM");
+  equal((await denit.exit()).code, 0);
+  deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);
+});
+
+Deno.test("onSignal retargets: the group reaches the grandchild, the child does not", async () => {
+  await using loaded = await plugins({
+    target:
+      `{ name: "target", onSignal: (e) => e.signal === "SIGUSR1" ? { target: "child" } : undefined }`,
+  });
+  const family = await fixture("signal_family");
+  await using denit = startDenit([...loaded.args, family]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGUSR1");
+  await denit.stdout.waitForLine("child 10");
+  await denit.signal("SIGUSR2");
+  await denit.stdout.waitForLine("grandchild 12");
+  await denit.signal("SIGTERM");
+  await denit.exit();
+  ok(!denit.stdout.lines.includes("grandchild 10"), denit.stdout.text);
+});
+
+Deno.test("an async onSignal delays only its signal; others are forwarded meanwhile", async () => {
+  await using loaded = await plugins({
+    slow: `{ name: "slow", onSignal: async (e) => {
+      if (e.signal === "SIGTERM") await new Promise((r) => setTimeout(r, 600));
+    } }`,
+  });
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([...loaded.args, printSignals, "15"]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await denit.signal("SIGUSR2");
+  equal((await denit.exit()).code, 0);
+  deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);
+});
+
+const HOOK_FAILURES: Record<string, string> = {
+  throws: `() => { throw new Error("planned failure"); }`,
+  rejects: `async () => { throw new Error("planned failure"); }`,
+  hangs: `{ timeoutMs: 150, handler: () => new Promise(() => {}) }`,
+};
+
+for (const [how, handler] of Object.entries(HOOK_FAILURES)) {
+  Deno.test(`a plugin that ${how} in every hook leaves PID 1 running and signals forwarded`, async () => {
+    const hooks = [
+      "setup",
+      "onSignal",
+      "afterSignal",
+      "onChildExit",
+      "onOrphanReaped",
+      "beforeExit",
+    ];
+    await using loaded = await plugins({
+      bad: `{ name: "bad", ${hooks.map((hook) => `${hook}: ${handler}`).join(", ")} }`,
+      good:
+        `{ name: "good", order: "pre", onSignal: (e) => e.signal === "SIGHUP" ? { signal: "SIGUSR2" } : undefined }`,
+    });
+    const printSignals = await fixture("print_signals");
+    await using denit = startDenit([
+      ...loaded.args,
+      "sh",
+      "-c",
+      `(true &); exec ${printSignals} 15`,
+    ]);
+    await denit.stdout.waitForLine(/^ready/);
+    await denit.signal("SIGHUP");
+    await denit.stdout.waitForLine("12");
+    await denit.signal("SIGTERM");
+    const result = await denit.exit();
+    equal(result.code, 0, result.stderr);
+    deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);
+    for (const hook of hooks) {
+      match(result.stderr, new RegExp(`plugin=bad hook=${hook}`), `${hook}: ${result.stderr}`);
+    }
+  });
+}
+
+Deno.test("setup, onChildExit, onOrphanReaped and beforeExit see and change what they should", async () => {
+  const marker = await Deno.makeTempFile();
+  await using loaded = await plugins({
+    life: `{ name: "life",
+      setup: (launch) => ({ argv: ["sh", "-c", "(true &); sleep 0.2; echo $GREETING; exit 3"],
+                            env: { ...launch.env, GREETING: "hi" } }),
+      onOrphanReaped: (orphan, ctx) => ctx.log.warn("orphan " + orphan.exitCode),
+      onChildExit: (exit) => ({ exitCode: exit.exitCode + 40 }),
+      beforeExit: (info) => Deno.writeTextFile("${marker}", String(info.exitCode)),
+    }`,
+  });
+  try {
+    const result = await runDenit([...loaded.args, "false"]);
+    equal(result.stdout, "hi\n");
+    equal(result.code, 43);
+    match(result.stderr, /orphan 0 plugin=life hook=onOrphanReaped/);
+    equal(await Deno.readTextFile(marker), "43");
+  } finally {
+    await Deno.remove(marker);
+  }
+});
+
+Deno.test("ctx.run() gets each helper's own exit status while orphans are reaped in a storm", async () => {
+  await using loaded = await plugins({
+    runner: `{ name: "runner", onSignal: { timeoutMs: 60000, handler: async (e, d, ctx) => {
+      if (e.signal !== "SIGUSR2") return;
+      const codes = [];
+      for (let i = 0; i < 40; i++) codes.push((await ctx.run(["sh", "-c", "exit " + (i % 7 + 1)])).exitCode);
+      ctx.log.warn("codes " + codes.join(","));
+      return { signal: "SIGTERM" };
+    } } }`,
+  });
+  const script = "for i in $(seq 2000); do (true &); done; wait";
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([
+    ...loaded.args,
+    "sh",
+    "-c",
+    `${script} & exec ${printSignals} 15`,
+  ], {});
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGUSR2");
+  const result = await denit.exit(60_000);
+  equal(result.code, 0, result.stderr);
+  const expected = Array.from({ length: 40 }, (_, i) => i % 7 + 1).join(",");
+  match(result.stderr, new RegExp(`codes ${expected}`));
+});
+
+Deno.test("bad plugins end denit with 125 and one line before any child runs", async () => {
+  const marker = `/tmp/denit-hooks-child-ran-${crypto.randomUUID()}`;
+  const cases: Record<string, [string, RegExp]> = {
+    unknownHook: [`{ name: "a", onSignl: () => {} }`, /unknown hook "onSignl"/],
+    notFunction: [`{ name: "b", onSignal: 42 }`, /must be a function/],
+    emptyName: [`{ name: "" }`, /non-empty string name/],
+    badOrder: [`{ name: "c", order: "first" }`, /order must be/],
+    badTimeout: [`{ name: "d", timeoutMs: 0 }`, /timeoutMs must be a positive/],
+  };
+  for (const [label, [source, pattern]] of Object.entries(cases)) {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/${label}.ts`;
+      await Deno.writeTextFile(path, `export default ${source};\n`);
+      const result = await runDenit(["--plugin", path, "touch", marker]);
+      equal(result.code, 125, label);
+      equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+      match(result.stderr, pattern);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  await using twice = await plugins({ one: `{ name: "same" }`, two: `{ name: "same" }` });
+  const duplicate = await runDenit([...twice.args, "touch", marker]);
+  equal(duplicate.code, 125);
+  match(duplicate.stderr, /already registered/);
+  const missing = await runDenit(["--plugin", "/no/such/plugin.ts", "touch", marker]);
+  equal(missing.code, 125);
+  match(missing.stderr, /Cannot load plugin "\/no\/such\/plugin.ts"/);
+  await Deno.stat(marker).then(() => ok(false, "a child ran"), () => {});
+});
+
+Deno.test("as root, denit refuses a plugin file others can write, and accepts it once fixed", async () => {
+  await using loaded = await plugins({ open: `{ name: "open" }` });
+  await Deno.chmod(loaded.paths.open!, 0o666);
+  const refused = await runDenit([...loaded.args, "true"]);
+  equal(refused.code, 125);
+  match(refused.stderr, /Refusing plugin .* writable by others/);
+  await Deno.chmod(loaded.paths.open!, 0o644);
+  equal((await runDenit([...loaded.args, "true"])).code, 0);
+});
+
+Deno.test("--pre-stop runs while the child keeps serving, then the stop signal is forwarded", async () => {
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([
+    "--log-format",
+    "json",
+    "--pre-stop",
+    "sleep 0.4",
+    printSignals,
+    "15",
+  ]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGTERM");
+  await denit.stderr.waitForLine(/prestop\.started/);
+  await denit.signal("SIGUSR2"); // still served during the pre-stop
+  await denit.stdout.waitForLine("12");
+  ok(!denit.stdout.lines.includes("15"), "SIGTERM went through before the pre-stop ended");
+  const result = await denit.exit();
+  equal(result.code, 0);
+  const events = result.stderr.trim().split("\n").map((l) => JSON.parse(l).event);
+  const order = ["prestop.started", "prestop.finished", "signal.forwarded", "child.exited", "exit"];
+  deepEqual(events.filter((e: string) => order.includes(e) && e !== "signal.forwarded").length, 4);
+  ok(events.lastIndexOf("signal.forwarded") > events.indexOf("prestop.finished"));
+});
+
+Deno.test("a second SIGTERM cuts the pre-stop short", async () => {
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit(["-v", "--pre-stop", '["sleep","30"]', printSignals, "15"]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGTERM");
+  await denit.stderr.waitForLine(/Pre-stop started/);
+  await denit.signal("SIGTERM");
+  const result = await denit.exit(10_000);
+  equal(result.code, 0);
+  match(result.stderr, /cutting the pre-stop command short/);
+});
+
+Deno.test("--stop-timeout SIGKILLs a child that ignores SIGTERM and denit exits 137", async () => {
+  await using denit = startDenit([
+    "--stop-timeout",
+    "0.3",
+    "sh",
+    "-c",
+    "trap '' TERM; echo up; sleep 30",
+  ]);
+  await denit.stdout.waitForLine("up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit(10_000);
+  equal(result.code, 137, result.stderr);
+  match(result.stderr, /Stop timeout of 300 ms passed/);
+});
+
+Deno.test("-e remaps an exit code to 0", async () => {
+  equal((await runDenit(["-e", "3", "-e", "143", "sh", "-c", "exit 3"])).code, 0);
+  equal((await runDenit(["-e", "3", "sh", "-c", "exit 4"])).code, 4);
+});
+
+Deno.test("--preset nginx sends QUIT for TERM to the master only and drops WINCH and USR2", async () => {
+  const family = await fixture("signal_family");
+  await using denit = startDenit(["--preset", "nginx", family]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGWINCH");
+  await denit.signal("SIGUSR2");
+  await denit.signal("SIGHUP");
+  await denit.stdout.waitForLine("child 1");
+  await denit.signal("SIGTERM");
+  await denit.stdout.waitForLine("child 3");
+  denit.kill();
+  await denit.exit();
+  deepEqual(denit.stdout.lines.slice(1), ["child 1", "child 3"]);
+});
+
+Deno.test("--preset php-fpm sends USR1 to the master only and TERM as QUIT", async () => {
+  const family = await fixture("signal_family");
+  await using denit = startDenit(["--preset", "php-fpm", family]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGUSR1");
+  await denit.stdout.waitForLine("child 10");
+  await denit.signal("SIGTERM");
+  await denit.stdout.waitForLine("child 3");
+  denit.kill();
+  await denit.exit();
+  deepEqual(denit.stdout.lines.slice(1), ["child 10", "child 3"]);
+});
