@@ -2,9 +2,10 @@
  * denit exits with its child's code. Every code 0-255 passes through as PID 1
  * (one denit run per code, 8 at a time; not as PID 1 a sample, the code path
  * is the same), and a child killed by signal n gives 128+n (signals 32 and 33,
- * which glibc keeps for itself, included), as PID 1 and not.
+ * which glibc keeps for itself, included), as PID 1 and not; `-e` remaps a
+ * code to 0.
  */
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import { MODES, runDenit } from "./_helpers/denit.ts";
 import { pool } from "./_helpers/async.ts";
 
@@ -105,4 +106,9 @@ Deno.test("denit runs a program as PID 1 and passes on its exit code", async () 
   const result = await runDenit(["sh", "-c", "echo $$; exit 7"]);
   deepEqual(result.code, 7);
   deepEqual(result.stdout.trim() === "1", false); // the child is not PID 1: denit is
+});
+
+Deno.test("-e remaps an exit code to 0", async () => {
+  equal((await runDenit(["-e", "3", "-e", "143", "sh", "-c", "exit 3"])).code, 0);
+  equal((await runDenit(["-e", "3", "sh", "-c", "exit 4"])).code, 4);
 });

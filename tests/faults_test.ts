@@ -1,9 +1,8 @@
 /**
- * Resource faults and unsafe plugin paths: a spawn that fails with EAGAIN
- * (RLIMIT_NPROC for an unprivileged user) ends denit with 125 before any child,
- * a plugin's ctx.run() that cannot spawn rejects while PID 1 keeps running, a
- * hanging helper is killed at its hook's deadline, and symlinked plugins are
- * checked where they point and where they stand.
+ * Resource faults: a spawn that fails with EAGAIN (RLIMIT_NPROC for an
+ * unprivileged user) ends denit with 125 before any child, a plugin's ctx.run()
+ * that cannot spawn rejects while PID 1 keeps running, and a hanging helper is
+ * killed at its hook's deadline.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { MOD, publicRuntime, runDenit, startDenit } from "./_helpers/denit.ts";
@@ -148,34 +147,6 @@ export default definePlugin({ name: "hang", onSignal: { timeoutMs: 300, handler:
     match(result.stderr, /Plugin "hang" timed out in onSignal after 300 ms/);
     match(result.stderr, /helper ended 137/);
     deepEqual(result.stdout.trim().split("\n"), ["usr2"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("as root, symlinked plugins are checked where they point and where they stand", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/plugin.ts`, `export default { name: "linked" };\n`);
-    // A link to a file others can write.
-    await Deno.writeTextFile(`${dir}/open.ts`, `export default { name: "open" };\n`);
-    await Deno.chmod(`${dir}/open.ts`, 0o666);
-    await Deno.symlink(`${dir}/open.ts`, `${dir}/link-to-open.ts`);
-    const toOpen = await runDenit(["--plugin", `${dir}/link-to-open.ts`, "true"]);
-    equal(toOpen.code, 125);
-    match(toOpen.stderr, /Refusing plugin .*open\.ts is writable by others/);
-    // A safe file, linked from a directory others can write (not sticky): the link could be swapped.
-    await Deno.mkdir(`${dir}/shared`);
-    await Deno.chmod(`${dir}/shared`, 0o777);
-    await Deno.symlink(`${dir}/plugin.ts`, `${dir}/shared/plugin.ts`);
-    const fromShared = await runDenit(["--plugin", `${dir}/shared/plugin.ts`, "true"]);
-    equal(fromShared.code, 125);
-    match(fromShared.stderr, /shared is writable by others/);
-    // A writable parent directory of the file itself.
-    await Deno.writeTextFile(`${dir}/shared/direct.ts`, `export default { name: "direct" };\n`);
-    equal((await runDenit(["--plugin", `${dir}/shared/direct.ts`, "true"])).code, 125);
-    // The same file through a safe path is accepted.
-    equal((await runDenit(["--plugin", `${dir}/plugin.ts`, "true"])).code, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,11 +1,15 @@
 /**
  * Plugin hooks as real PID 1: chain order, retargeting, delays, failure
- * isolation in every hook, helpers run through denit's spawner, validation
- * and permission checks, and the built-in stop features.
+ * isolation in every hook (logged as JSON with the plugin and hook), afterSignal's
+ * `delivered`, helpers run through denit's spawner, validation and permission
+ * checks.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { MOD, runDenit, startDenit } from "./_helpers/denit.ts";
+import { MOD, ROOT, runDenit, startDenit } from "./_helpers/denit.ts";
 import { fixture } from "./_helpers/fixtures.ts";
+import { jsonLines } from "./_helpers/logs.ts";
+
+const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
 
 /** Write plugin modules into a fresh directory; returns their paths and a cleanup. */
 async function plugins(sources: Record<string, string>): Promise<{
@@ -212,86 +216,59 @@ Deno.test("as root, denit refuses a plugin file others can write, and accepts it
   equal((await runDenit([...loaded.args, "true"])).code, 0);
 });
 
-Deno.test("--pre-stop runs while the child keeps serving, then the stop signal is forwarded", async () => {
+Deno.test("afterSignal sees delivered false for a dropped signal and true for a forwarded one", async () => {
   const printSignals = await fixture("print_signals");
   await using denit = startDenit([
     "--log-format",
     "json",
-    "--pre-stop",
-    "sleep 0.4",
+    "--plugin",
+    `${FIXTURES}/after_audit.ts`,
     printSignals,
     "15",
   ]);
   await denit.stdout.waitForLine(/^ready/);
-  await denit.signal("SIGTERM");
-  await denit.stderr.waitForLine(/prestop\.started/);
-  await denit.signal("SIGUSR2"); // still served during the pre-stop
-  await denit.stdout.waitForLine("12");
-  ok(!denit.stdout.lines.includes("15"), "SIGTERM went through before the pre-stop ended");
-  const result = await denit.exit();
-  equal(result.code, 0);
-  const events = result.stderr.trim().split("\n").map((l) => JSON.parse(l).event);
-  const order = ["prestop.started", "prestop.finished", "signal.forwarded", "child.exited", "exit"];
-  deepEqual(events.filter((e: string) => order.includes(e) && e !== "signal.forwarded").length, 4);
-  ok(events.lastIndexOf("signal.forwarded") > events.indexOf("prestop.finished"));
-});
-
-Deno.test("a second SIGTERM cuts the pre-stop short", async () => {
-  const printSignals = await fixture("print_signals");
-  await using denit = startDenit(["-v", "--pre-stop", '["sleep","30"]', printSignals, "15"]);
-  await denit.stdout.waitForLine(/^ready/);
-  await denit.signal("SIGTERM");
-  await denit.stderr.waitForLine(/Pre-stop started/);
-  await denit.signal("SIGTERM");
-  const result = await denit.exit(10_000);
-  equal(result.code, 0);
-  match(result.stderr, /cutting the pre-stop command short/);
-});
-
-Deno.test("--stop-timeout SIGKILLs a child that ignores SIGTERM and denit exits 137", async () => {
-  await using denit = startDenit([
-    "--stop-timeout",
-    "0.3",
-    "sh",
-    "-c",
-    "trap '' TERM; echo up; sleep 30",
-  ]);
-  await denit.stdout.waitForLine("up");
-  await denit.signal("SIGTERM");
-  const result = await denit.exit(10_000);
-  equal(result.code, 137, result.stderr);
-  match(result.stderr, /Stop timeout of 300 ms passed/);
-});
-
-Deno.test("-e remaps an exit code to 0", async () => {
-  equal((await runDenit(["-e", "3", "-e", "143", "sh", "-c", "exit 3"])).code, 0);
-  equal((await runDenit(["-e", "3", "sh", "-c", "exit 4"])).code, 4);
-});
-
-Deno.test("--preset nginx sends QUIT for TERM to the master only and drops WINCH and USR2", async () => {
-  const family = await fixture("signal_family");
-  await using denit = startDenit(["--preset", "nginx", family]);
-  await denit.stdout.waitForLine(/^ready/);
-  await denit.signal("SIGWINCH");
-  await denit.signal("SIGUSR2");
-  await denit.signal("SIGHUP");
-  await denit.stdout.waitForLine("child 1");
-  await denit.signal("SIGTERM");
-  await denit.stdout.waitForLine("child 3");
-  denit.kill();
-  await denit.exit();
-  deepEqual(denit.stdout.lines.slice(1), ["child 1", "child 3"]);
-});
-
-Deno.test("--preset php-fpm sends USR1 to the master only and TERM as QUIT", async () => {
-  const family = await fixture("signal_family");
-  await using denit = startDenit(["--preset", "php-fpm", family]);
-  await denit.stdout.waitForLine(/^ready/);
   await denit.signal("SIGUSR1");
-  await denit.stdout.waitForLine("child 10");
+  await denit.stderr.waitForLine(/"test\.after".*"SIGUSR1"/);
   await denit.signal("SIGTERM");
-  await denit.stdout.waitForLine("child 3");
-  denit.kill();
-  await denit.exit();
-  deepEqual(denit.stdout.lines.slice(1), ["child 10", "child 3"]);
+  const result = await denit.exit(10_000);
+  equal(result.code, 0, result.stderr);
+  const after = jsonLines(result.stderr).filter((r) => r.event === "test.after");
+  deepEqual(
+    after.map((r) => [r.received, r.sent, r.delivered]),
+    [["SIGUSR1", null, false], ["SIGTERM", "SIGTERM", true]],
+  );
+  deepEqual(denit.stdout.lines.slice(1), ["15"]);
+});
+
+Deno.test("a throwing and a hanging plugin are logged as JSON with plugin and hook; the earlier decision is still forwarded", async () => {
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([
+    "--log-format",
+    "json",
+    "--plugin",
+    `${FIXTURES}/rewrite_hup_pre.ts`,
+    "--plugin",
+    `${FIXTURES}/throw_on_signal.ts`,
+    "--plugin",
+    `${FIXTURES}/hang_on_signal.ts`,
+    printSignals,
+    "15",
+  ]);
+  await denit.stdout.waitForLine(/^ready/);
+  await denit.signal("SIGHUP");
+  await denit.stdout.waitForLine("12"); // HUP→USR2 by the pre plugin, kept despite the failures
+  await denit.signal("SIGTERM");
+  const result = await denit.exit(10_000);
+  equal(result.code, 0, result.stderr);
+  deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);
+  const failures = jsonLines(result.stderr)
+    .filter((r) => r.event === "plugin.error" || r.event === "plugin.timeout")
+    .map((r) => `${r.event} ${r.plugin} ${r.hook}`);
+  for (
+    const expected of [
+      "plugin.error thrower onSignal",
+      "plugin.error thrower afterSignal",
+      "plugin.timeout hanger onSignal",
+    ]
+  ) ok(failures.includes(expected), `${expected} missing: ${failures.join(", ")}`);
 });

@@ -156,3 +156,31 @@ Deno.test("a plugin's remote import prints no Download line on denit's stderr", 
   equal(result.stdout, "42\n");
   equal(result.stderr, "");
 });
+
+Deno.test("as root, symlinked plugins are checked where they point and where they stand", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/plugin.ts`, `export default { name: "linked" };\n`);
+    // A link to a file others can write.
+    await Deno.writeTextFile(`${dir}/open.ts`, `export default { name: "open" };\n`);
+    await Deno.chmod(`${dir}/open.ts`, 0o666);
+    await Deno.symlink(`${dir}/open.ts`, `${dir}/link-to-open.ts`);
+    const toOpen = await runDenit(["--plugin", `${dir}/link-to-open.ts`, "true"]);
+    equal(toOpen.code, 125);
+    match(toOpen.stderr, /Refusing plugin .*open\.ts is writable by others/);
+    // A safe file, linked from a directory others can write (not sticky): the link could be swapped.
+    await Deno.mkdir(`${dir}/shared`);
+    await Deno.chmod(`${dir}/shared`, 0o777);
+    await Deno.symlink(`${dir}/plugin.ts`, `${dir}/shared/plugin.ts`);
+    const fromShared = await runDenit(["--plugin", `${dir}/shared/plugin.ts`, "true"]);
+    equal(fromShared.code, 125);
+    match(fromShared.stderr, /shared is writable by others/);
+    // A writable parent directory of the file itself.
+    await Deno.writeTextFile(`${dir}/shared/direct.ts`, `export default { name: "direct" };\n`);
+    equal((await runDenit(["--plugin", `${dir}/shared/direct.ts`, "true"])).code, 125);
+    // The same file through a safe path is accepted.
+    equal((await runDenit(["--plugin", `${dir}/plugin.ts`, "true"])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -53,3 +53,17 @@ export function waitForEvent(
     timeoutMs,
   );
 }
+
+/**
+ * Every line of a finished run's stderr as a JSON record: throws naming the first line that is
+ * not JSON (a `--log-format json` run writes nothing else).
+ */
+export function jsonLines(stderr: string): LogEvent[] {
+  return stderr.split("\n").filter((line) => line !== "").map((line) => {
+    try {
+      return JSON.parse(line) as LogEvent;
+    } catch {
+      throw new Error(`stderr line is not JSON: ${JSON.stringify(line)}`);
+    }
+  });
+}
