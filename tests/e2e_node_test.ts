@@ -6,34 +6,18 @@
 import { equal } from "node:assert/strict";
 import { ROOT, startDenit } from "./_helpers/denit.ts";
 import { waitFor } from "./_helpers/async.ts";
+import { descendantsOf, procStat } from "./_helpers/process.ts";
 import { freePort, get } from "./_helpers/servers.ts";
 
 const SERVER = `${ROOT}/tests/fixtures/e2e/node_server.mjs`;
 
 /** `pid`'s descendants, from /proc: how many are zombies and how many are `sleep` (any state). */
 function descendants(pid: number): { zombies: number; sleeps: number } {
-  let zombies = 0;
-  let sleeps = 0;
-  const walk = (parent: number) => {
-    let children: string;
-    try {
-      children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
-    } catch {
-      return;
-    }
-    for (const child of children.split(" ").filter(Boolean).map(Number)) {
-      try {
-        const stat = Deno.readTextFileSync(`/proc/${child}/stat`);
-        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) zombies++;
-        if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "sleep") sleeps++;
-      } catch {
-        // gone
-      }
-      walk(child);
-    }
+  const stats = descendantsOf(pid).map(procStat);
+  return {
+    zombies: stats.filter((stat) => stat?.state === "Z").length,
+    sleeps: stats.filter((stat) => stat?.comm === "sleep").length,
   };
-  walk(pid);
-  return { zombies, sleeps };
 }
 
 Deno.test("a Node.js server under denit: SIGTERM reaches it, it exits 0, its orphans are reaped", async () => {

@@ -12,27 +12,12 @@
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { asPid1, ROOT } from "./_helpers/denit.ts";
 import { installed } from "./_helpers/fixtures.ts";
+import { run } from "./_helpers/process.ts";
 import { tempDir } from "./_helpers/fs.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
 const NGINX = "/usr/sbin/nginx";
 const EXAMPLES = ["nginx", "php-fpm", "node"];
-
-async function run(program: string, args: string[], env?: Record<string, string>) {
-  const output = await new Deno.Command(program, {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    ...(env ? { env } : {}),
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
 
 /** A Dockerfile's instructions, continuation lines joined, comments dropped. */
 async function instructions(path: string): Promise<Array<[string, string]>> {
@@ -100,7 +85,7 @@ Deno.test({
     for (const [source, destination] of copies) {
       await Deno.copyFile(`${ROOT}/${source}`, `${d}/php-fpm.d/${destination.split("/").pop()}`);
     }
-    const result = await run(FPM, ["-t", "-y", `${d}/php-fpm.conf`]);
+    const result = await run([FPM, "-t", "-y", `${d}/php-fpm.conf`]);
     equal(result.code, 0, result.stdout + result.stderr);
     match(result.stdout + result.stderr, /test is successful/);
     match(await Deno.readTextFile(`${ROOT}/${copies[0]![0]}`), /^\[global\]$/m);
@@ -129,7 +114,7 @@ Deno.test({
     for (const [source, destination] of copies) {
       await Deno.copyFile(`${ROOT}/${source}`, `${d}/conf.d/${destination.split("/").pop()}`);
     }
-    const result = await run(NGINX, ["-t", "-p", `${d}/`, "-c", `${d}/nginx.conf`]);
+    const result = await run([NGINX, "-t", "-p", `${d}/`, "-c", `${d}/nginx.conf`]);
     equal(result.code, 0, result.stderr);
     match(result.stderr, /test is successful/);
 
@@ -210,7 +195,8 @@ Deno.test("every documented denit invocation runs deno with -q", async () => {
 
 Deno.test("install_denit.ts (the examples' denit stage): the bundle runtime runs as PID 1 and passes the exit code on", async () => {
   await using dir = await tempDir("denit-install-");
-  const result = await run(Deno.execPath(), [
+  const result = await run([
+    Deno.execPath(),
     "run",
     "-A",
     "--no-lock",
@@ -222,14 +208,13 @@ Deno.test("install_denit.ts (the examples' denit stage): the bundle runtime runs
   equal(result.code, 0, result.stderr);
   const launcher = await Deno.readTextFile(`${dir.path}/bin/denit`);
   match(launcher, /^#!\/bin\/sh\nexec \S+\/deno run -q -A /);
-  const denit = await run(asPid1([])[0]!, [
-    ...asPid1([]).slice(1),
+  const denit = await run(asPid1([
     `${dir.path}/bin/denit`,
     "--",
     "sh",
     "-c",
     "cat /proc/1/comm; exit 3",
-  ]);
+  ]));
   equal(denit.code, 3, denit.stderr);
   equal(denit.stdout, "deno\n"); // PID 1 is Deno (the launcher exec'd it), not a shell
 });
@@ -239,12 +224,13 @@ Deno.test("build_rootfs.ts bundles the current sources (never a stale dist/denit
   const copy = `${dir.path}/checkout`;
   await Deno.mkdir(`${copy}/dist`, { recursive: true });
   for (const part of ["mod.ts", "deno.json", "src", "plugins", "scripts"]) {
-    const cp = await run("cp", ["-r", `${ROOT}/${part}`, `${copy}/${part}`]);
+    const cp = await run(["cp", "-r", `${ROOT}/${part}`, `${copy}/${part}`]);
     equal(cp.code, 0, cp.stderr);
   }
   await Deno.writeTextFile(`${copy}/dist/denit.js`, "// stale bundle from an older build\n");
   const rootfs = `${dir.path}/rootfs`;
-  const result = await run(Deno.execPath(), [
+  const result = await run([
+    Deno.execPath(),
     "run",
     "-A",
     "--no-lock",

@@ -8,16 +8,15 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { waitFor } from "./_helpers/async.ts";
+import { installed as isInstalled } from "./_helpers/fixtures.ts";
 import { all, events, indexOf, waitForEvent } from "./_helpers/logs.ts";
 import { freePort, get, portOpen } from "./_helpers/servers.ts";
 import { servicesDir, startServices } from "./_helpers/services.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const FPM = "/usr/sbin/php-fpm8.2";
-const installed = await Promise.all([Deno.stat(NGINX), Deno.stat(FPM)]).then(
-  () => true,
-  () => false,
-);
+const installed = await isInstalled("nginx-light", [NGINX]) &&
+  await isInstalled("php8.2-fpm", [FPM]);
 
 async function stack() {
   const port = freePort();

@@ -6,28 +6,13 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { validateServices } from "../src/services/validate.ts";
 import { ROOT } from "./_helpers/denit.ts";
+import { installed as isInstalled } from "./_helpers/fixtures.ts";
+import { run } from "./_helpers/process.ts";
 import { tempDir } from "./_helpers/fs.ts";
 
 const EXAMPLE = `${ROOT}/examples/nginx-php-fpm`;
-const installed = await Promise.all([
-  Deno.stat("/usr/sbin/nginx"),
-  Deno.stat("/usr/sbin/php-fpm8.2"),
-])
-  .then(() => true, () => false);
-
-async function run(argv: string[]): Promise<{ success: boolean; output: string }> {
-  const result = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    success: result.success,
-    output: decoder.decode(result.stdout) + decoder.decode(result.stderr),
-  };
-}
+const installed = await isInstalled("nginx-light", ["/usr/sbin/nginx"]) &&
+  await isInstalled("php8.2-fpm", ["/usr/sbin/php-fpm8.2"]);
 
 Deno.test("examples/nginx-php-fpm/services.ts is a valid services file in the documented order", async () => {
   const module = await import(`${EXAMPLE}/services.ts`);
@@ -56,11 +41,11 @@ Deno.test({
       .replace("/run/nginx.pid", `${d}/nginx.pid`);
     await Deno.writeTextFile(`${d}/nginx.conf`, nginxConf);
     const nginx = await run(["/usr/sbin/nginx", "-t", "-p", d, "-c", `${d}/nginx.conf`]);
-    equal(nginx.success, true, nginx.output);
+    equal(nginx.code, 0, nginx.stdout + nginx.stderr);
     const fpmConf = (await Deno.readTextFile(`${EXAMPLE}/php-fpm.conf`))
       .replace("/run/php/php-fpm.sock", `${d}/php-fpm.sock`);
     await Deno.writeTextFile(`${d}/php-fpm.conf`, fpmConf);
     const fpm = await run(["/usr/sbin/php-fpm8.2", "-t", "-y", `${d}/php-fpm.conf`]);
-    equal(fpm.success, true, fpm.output);
+    equal(fpm.code, 0, fpm.stdout + fpm.stderr);
   },
 });

@@ -41,12 +41,18 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
-/** `/proc/<pid>/stat`'s state letter (`R`, `S`, `Z`…), parent and group, or null when it is gone. */
-export function procStat(pid: number): { state: string; ppid: number; pgid: number } | null {
+/**
+ * `/proc/<pid>/stat`: the command name, the state letter (`R`, `S`, `Z`…), parent and group, or
+ * null when the process is gone.
+ */
+export function procStat(
+  pid: number,
+): { comm: string; state: string; ppid: number; pgid: number } | null {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
+    return { comm, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]) };
   } catch {
     return null;
   }
@@ -151,10 +157,10 @@ export async function burst(pid: number, signo: number, count: number): Promise<
   ok(sh.success, `burst of ${count} × ${signo} to ${pid} failed`);
 }
 
-/** Run a command to the end; returns code and text output. */
+/** Run a command to the end (killed after `timeoutMs`, a hang guard); returns code and text output. */
 export async function run(
   argv: readonly string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(argv[0]!, {
     args: argv.slice(1),
@@ -162,6 +168,7 @@ export async function run(
     stdout: "piped",
     stderr: "piped",
     ...(options.env ? { env: options.env } : {}),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
   }).output();
   const decoder = new TextDecoder();
   return {
