@@ -35,6 +35,12 @@ const ENV: Record<string, string> = {
   NEWLINE: "l1\nl2",
   DENIT_VERBOSITY: "1",
   HOME: "/nonexistent-home",
+  // Odd values (from the former hardening_inherit_test.ts's copy of this test).
+  EQUALS_TAIL: "a=b==c=",
+  NEWLINES: "line one\nline two\n\nend\n",
+  QUOTES: `'single' "double" \`back\` $HOME \\`,
+  "WEIRD.NAME-with_chars": "x",
+  LONG: "v".repeat(100_000),
 };
 
 for (const { pid1, label } of MODES) {

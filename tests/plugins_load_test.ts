@@ -8,6 +8,7 @@ import { equal, match, ok } from "node:assert/strict";
 import { MOD, ROOT, runDenit, startDenit } from "./_helpers/denit.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { tempDir } from "./_helpers/fs.ts";
+import { plugins } from "./_helpers/plugins.ts";
 
 const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
 const SAFE = `export default { name: "safe" };\n`;
@@ -183,4 +184,14 @@ Deno.test("as root, symlinked plugins are checked where they point and where the
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("as root, denit refuses a plugin file others can write, and accepts it once fixed", async () => {
+  await using loaded = await plugins({ open: `{ name: "open" }` });
+  await Deno.chmod(loaded.paths.open!, 0o666);
+  const refused = await runDenit([...loaded.args, "true"]);
+  equal(refused.code, 125);
+  match(refused.stderr, /Refusing plugin .* writable by others/);
+  await Deno.chmod(loaded.paths.open!, 0o644);
+  equal((await runDenit([...loaded.args, "true"])).code, 0);
 });
