@@ -26,7 +26,7 @@ function fdTable(stdout: string): Map<number, string> {
 }
 
 Deno.test("the child inherits fds 0, 1, 2 and an fd 7 passed to denit (and any fd denit inherited), none of Deno's own", async () => {
-  const listFds = await fixture("hardening/list_fds");
+  const listFds = await fixture("list_fds");
   // The wrapper shell opens fd 7 and execs Deno, which becomes PID 1 holding it.
   await using denit = startDenit([listFds], {
     wrapper: ["sh", "-c", 'exec "$@" 7</etc/hostname', "sh"],
@@ -39,7 +39,7 @@ Deno.test("the child inherits fds 0, 1, 2 and an fd 7 passed to denit (and any f
 });
 
 Deno.test("the child inherits only fds 0, 1, 2 and those denit inherited", async () => {
-  const listFds = await fixture("hardening/list_fds");
+  const listFds = await fixture("list_fds");
   await using denit = startDenit([listFds]);
   const result = await denit.exit(15_000);
   equal(result.code, 0, result.stderr);
@@ -47,7 +47,7 @@ Deno.test("the child inherits only fds 0, 1, 2 and those denit inherited", async
 });
 
 Deno.test("a plugin's helper process inherits only fds 0, 1, 2 and those denit inherited", async () => {
-  const listFds = await fixture("hardening/list_fds");
+  const listFds = await fixture("list_fds");
   const dir = await Deno.makeTempDir({ prefix: "denit-hardening-" });
   try {
     const out = `${dir}/helper_fds`;

@@ -100,7 +100,7 @@ for (const { pid1, label } of MODES) {
   Deno.test(`the child starts with nothing blocked, ignored or caught, ${label}`, async () => {
     // Plain, then under a parent that ignored PIPE, USR1, INT, TERM, HUP and blocked
     // HUP, INT, USR1, USR2, TERM, RT 34 and 64 (a careless shell or runtime).
-    const wrap = await fixture("core_sigwrap");
+    const wrap = await fixture("sigwrap");
     for (const wrapper of [[], [wrap, "13,10,2,15,1", "1,2,10,12,15,34,64"]]) {
       // cat, not grep: GNU grep catches SIGSEGV itself.
       const result = await runDenit(["cat", "/proc/self/status"], { pid1, wrapper });
@@ -112,7 +112,7 @@ for (const { pid1, label } of MODES) {
   });
 
   Deno.test(`signals still reach the child when denit's parent ignored and blocked them, ${label}`, async () => {
-    const wrap = await fixture("core_sigwrap");
+    const wrap = await fixture("sigwrap");
     const printSignals = await fixture("print_signals");
     await using denit = startDenit([printSignals, "15"], {
       pid1,

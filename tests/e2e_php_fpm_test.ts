@@ -6,7 +6,7 @@
 import { deepEqual, equal, match } from "node:assert/strict";
 import { startDenit } from "./_helpers/denit.ts";
 import { installed as isInstalled } from "./_helpers/fixtures.ts";
-import { waitFor } from "./_helpers/async.ts";
+import { sleep, waitFor } from "./_helpers/async.ts";
 import { tempDir } from "./_helpers/fs.ts";
 import { freePort, portOpen } from "./_helpers/servers.ts";
 
@@ -71,7 +71,7 @@ Deno.test({
     const inFlight = request(dir.path, port);
     const denitPid = await denit.denitPid();
     await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the worker pick it up
+    await sleep(300); // let the worker pick it up
     await denit.signal("SIGTERM");
     const response = await inFlight;
     match(new TextDecoder().decode(response.stdout), /php-done/);
@@ -89,7 +89,7 @@ Deno.test({
     const inFlight = request(dir.path, port);
     const denitPid = await denit.denitPid();
     await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await denit.signal("SIGTERM");
     const response = await inFlight;
     equal(new TextDecoder().decode(response.stdout).includes("php-done"), false);
@@ -145,7 +145,7 @@ for (const [signal, sender] of Object.entries(STOP_SENDERS)) {
       const inFlight = request(dir.path, port);
       const denitPid = await denit.denitPid();
       await waitFor(async () => (await workers(denitPid)).length === 2, "two workers");
-      await new Promise((resolve) => setTimeout(resolve, 300)); // let the worker pick it up
+      await sleep(300); // let the worker pick it up
       await denit.signal(signal as Deno.Signal);
       const response = await inFlight;
       equal(new TextDecoder().decode(response.stdout).includes("php-done"), false);

@@ -1,6 +1,7 @@
 /** The example plugins of the README's plugin guide do what they say. */
 import { equal, match, ok } from "node:assert/strict";
 import { ROOT, runDenit, startDenit } from "./_helpers/denit.ts";
+import { sleep } from "./_helpers/async.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { freePort } from "./_helpers/servers.ts";
 
@@ -22,7 +23,7 @@ Deno.test("examples/plugins/drain_then_quit.ts holds SIGTERM until connections c
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   await denit.signal("SIGTERM");
   await denit.stderr.waitForLine(/Draining port/);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   ok(!denit.stdout.lines.includes("quit"), "SIGQUIT went out while a connection was open");
   connection.close();
   const result = await denit.exit();

@@ -5,6 +5,7 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { ROOT, runDenit, startDenit } from "./_helpers/denit.ts";
+import { sleep } from "./_helpers/async.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { jsonLines } from "./_helpers/logs.ts";
 import { plugins } from "./_helpers/plugins.ts";
@@ -57,7 +58,7 @@ Deno.test("an async onSignal delays only its signal; others are forwarded meanwh
   await using denit = startDenit([...loaded.args, printSignals, "15"]);
   await denit.stdout.waitForLine(/^ready/);
   await denit.signal("SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   await denit.signal("SIGUSR2");
   equal((await denit.exit()).code, 0);
   deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);

@@ -5,6 +5,7 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { startDenit } from "./_helpers/denit.ts";
+import { sleep } from "./_helpers/async.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 
 const LISTENERS = { DENIT_SIGNAL_MODE: "listeners" };
@@ -18,7 +19,7 @@ Deno.test("in listener mode denit warns, forwards signals and survives SIGINT/SI
   const printSignals = await fixture("print_signals");
   await using denit = startDenit([printSignals, "15"], { env: LISTENERS });
   await denit.stdout.waitForLine(/^ready/);
-  await new Promise((resolve) => setTimeout(resolve, 700)); // past Deno's 500 ms signal set-up
+  await sleep(700); // past Deno's 500 ms signal set-up
   await denit.signal("SIGINT");
   await denit.stdout.waitForLine("2");
   await denit.signal("SIGHUP");
@@ -36,12 +37,12 @@ Deno.test("in listener mode SIGUSR1 bursts open no debugger on 127.0.0.1:9229", 
   await denit.stdout.waitForLine(/^ready/);
   // Deno installs its SIGUSR1 handler 500 ms after start and denit replaces it within about
   // 20 ms (a SIGUSR1 in between can still open the debugger: README, "Limits"). Send after that.
-  await new Promise((resolve) => setTimeout(resolve, 1200));
+  await sleep(1200);
   for (let round = 0; round < 5; round++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     for (let burst = 0; burst < 5; burst++) await denit.signal("SIGUSR1");
   }
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   ok(!inspectorListening(), "Deno opened its inspector on SIGUSR1");
   ok(!denit.stderr.text.includes("Debugger listening"), denit.stderr.text);
   await denit.signal("SIGTERM");

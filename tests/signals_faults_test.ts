@@ -81,7 +81,7 @@ Deno.test("the signalfd reader retries a wait a signal handler interrupted (EINT
      }
      Deno.exit(0);`,
   );
-  const wrapper = await fixture("core_sigwrap");
+  const wrapper = await fixture("sigwrap");
   const child = new Deno.Command(wrapper, {
     args: ["-", "12", DENO, "run", "-A", "--no-lock", script],
     stdout: "piped",

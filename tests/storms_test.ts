@@ -13,7 +13,7 @@ const SIGNALS = 10_000;
 const SIGRTMIN_3 = 37;
 
 Deno.test("denit reaps 10,000 orphans, then still forwards SIGTERM and passes on the code", async () => {
-  const storm = await fixture("hardening/orphan_storm");
+  const storm = await fixture("orphan_storm");
   await using denit = startDenit([storm, String(ORPHANS), "42"]);
   await denit.stdout.waitForLine(/^ready/);
   await denit.stdout.waitForLine(`done ${ORPHANS}`, 60_000);
@@ -35,7 +35,7 @@ Deno.test("denit reaps 10,000 orphans, then still forwards SIGTERM and passes on
 Deno.test("denit survives 10,000 mixed signals, delivers the last (queued RT) one and keeps its RSS bounded", async () => {
   const [printSignals, sender] = await Promise.all([
     fixture("print_signals"),
-    fixture("hardening/signal_storm"),
+    fixture("signal_storm"),
   ]);
   await using denit = startDenit([printSignals, "15"]);
   await denit.stdout.waitForLine(/^ready/);

@@ -10,8 +10,7 @@ import { ROOT } from "./denit.ts";
 const BUILD = `${ROOT}/tests/.build`;
 
 /**
- * Compile `tests/fixtures/<name>.c` (once per content; `name` may hold a subdirectory, such as
- * `hardening/list_fds`) and return the binary's path.
+ * Compile `tests/fixtures/<name>.c` (once per content) and return the binary's path.
  */
 export async function fixture(name: string, extraFlags: string[] = []): Promise<string> {
   const source = `${ROOT}/tests/fixtures/${name}.c`;
@@ -27,7 +26,7 @@ export async function fixture(name: string, extraFlags: string[] = []): Promise<
   } catch {
     // not built yet
   }
-  await Deno.mkdir(binary.slice(0, binary.lastIndexOf("/")), { recursive: true });
+  await Deno.mkdir(BUILD, { recursive: true });
   const temporary = `${binary}.${crypto.randomUUID()}`;
   const gcc = await new Deno.Command("gcc", {
     args: ["-O2", "-Wall", "-o", temporary, source, ...extraFlags],
