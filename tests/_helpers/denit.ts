@@ -8,7 +8,7 @@
 
 import { waitFor } from "./async.ts";
 import { copyTree } from "./fs.ts";
-import { descendantsOf } from "./process.ts";
+import { childrenOf, descendantsOf } from "./process.ts";
 
 export const DENO = Deno.execPath();
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -141,14 +141,7 @@ export class DenitProcess {
   denitPid(): Promise<number> {
     if (!this.pid1) return Promise.resolve(this.process.pid);
     const parent = this.process.pid;
-    return waitFor(() => {
-      try {
-        const children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
-        return children === "" ? 0 : Number(children.split(" ")[0]);
-      } catch {
-        return 0;
-      }
-    }, "denit to start under unshare");
+    return waitFor(() => childrenOf(parent)[0] ?? 0, "denit to start under unshare");
   }
 
   /** Send a signal to denit itself. */
