@@ -4,8 +4,8 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
-import type { Plugin } from "../mod.ts";
+import { definePlugin } from "../src/api.ts";
+import type { Plugin } from "../src/api.ts";
 
 /** The plugin behind `-e/--remap-exit`: each listed code becomes 0. */
 export function remapExitPlugin(codes: readonly number[]): Plugin {

@@ -17,8 +17,8 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
-import type { Plugin, SignalName } from "../mod.ts";
+import { definePlugin } from "../src/api.ts";
+import type { Plugin, SignalName } from "../src/api.ts";
 
 /** The presets by name. */
 export const PRESET_NAMES = ["nginx", "php-fpm"] as const;
