@@ -15,6 +15,9 @@ import {
   EXIT_USAGE,
 } from "./errors.ts";
 import type { ExitStatus, Reaper } from "./reaper.ts";
+import { signalNumber } from "./signals.ts";
+
+const SIGKILL = signalNumber("SIGKILL");
 
 /** What to start. */
 export interface ProcessSpec {
@@ -141,5 +144,23 @@ export class Spawner {
     }
     // Same synchronous step as the spawn: the status cannot be reaped before this.
     return { pid, exited: this.#reaper.watch(pid) };
+  }
+
+  /**
+   * Start a helper (a plugin's `ctx.run`, a readiness command, pre-stop) in its
+   * own process group; when `signal` aborts before it ends, the group and the
+   * helper get SIGKILL. Throws like {@link start}, or the abort reason when
+   * `signal` has already aborted.
+   */
+  startHelper(spec: ProcessSpec, signal: AbortSignal): StartedProcess {
+    signal.throwIfAborted();
+    const helper = this.start(spec, "group");
+    const kill = () => {
+      this.#libc.kill(-helper.pid, SIGKILL);
+      this.#libc.kill(helper.pid, SIGKILL);
+    };
+    signal.addEventListener("abort", kill, { once: true });
+    const exited = helper.exited.finally(() => signal.removeEventListener("abort", kill));
+    return { pid: helper.pid, exited };
   }
 }

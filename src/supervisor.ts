@@ -14,9 +14,10 @@ import type { Logger } from "./log.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
 import { exactCommand, exactEnvironment } from "./os_bytes.ts";
-import { signalEveryone } from "./processes.ts";
+import { drainLeftovers, signalEveryone } from "./processes.ts";
 import { decodeWaitStatus, Reaper } from "./reaper.ts";
 import type { ExitStatus } from "./reaper.ts";
+import { handleSafely, logReceived, readSignals } from "./signal_intake.ts";
 import type { SignalSource } from "./signal_source.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
@@ -24,14 +25,11 @@ import { Spawner } from "./spawner.ts";
 import type { StartedProcess } from "./spawner.ts";
 
 const SIGHUP = 1;
-const SIGKILL = 9;
 const SIGTERM = 15;
 const SIGCHLD = 17;
 const SIGCONT = 18;
 const SIGSTOP = 19;
 const TTY_STOP_SIGNALS = new Set([20, 21, 22]); // SIGTSTP, SIGTTIN, SIGTTOU
-/** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
-const KILL_REAP_WAIT_MS = 2000;
 
 /** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */
 function moveToRoot(): void {
@@ -69,7 +67,6 @@ export class Supervisor {
   #selfPid: number;
   /** Signals the kernel sends once on a TTY hand-off, to swallow (dumb-init mode). */
   #swallowOnce = new Set<number>();
-  #noChildrenWaiters: Array<() => void> = [];
   #warnedGroupOnly = false;
   /** Signals read before the child existed; handled once it runs. */
   #early: SignalInfo[] | null = [];
@@ -97,7 +94,7 @@ export class Supervisor {
     });
 
     // Reading starts now so that helpers run by setup hooks are reaped.
-    void this.#pump();
+    void readSignals(this.#source, this.#log, (info) => this.#handle(info));
 
     let cwd: string | undefined;
     try {
@@ -143,7 +140,7 @@ export class Supervisor {
 
     const early = this.#early ?? [];
     this.#early = null;
-    for (const info of early) this.#handleSafely(info);
+    for (const info of early) handleSafely(this.#log, (early) => this.#handle(early), info);
     const status = await this.#child.exited;
     return await this.#finish(status);
   }
@@ -190,35 +187,9 @@ export class Supervisor {
     return { isolation };
   }
 
-  /** The one loop: read signals forever and handle each where it arrives. */
-  async #pump(): Promise<void> {
-    for (;;) {
-      let batch: SignalInfo[];
-      try {
-        batch = await this.#source.next();
-      } catch (error) {
-        this.#log.error(`Cannot read signals: ${describeError(error)}`, { event: "signal.error" });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      for (const info of batch) this.#handleSafely(info);
-    }
-  }
-
-  /** Handle one signal; whatever goes wrong is logged, never thrown: the child is running. */
-  #handleSafely(info: SignalInfo): void {
-    try {
-      this.#handle(info);
-    } catch (error) {
-      this.#log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
-        event: "signal.error",
-      });
-    }
-  }
-
   #handle(info: SignalInfo): void {
     if (info.signo === SIGCHLD) {
-      this.#reap();
+      this.#reaper.reap();
       return;
     }
     if (this.#early !== null) {
@@ -226,19 +197,7 @@ export class Supervisor {
       return;
     }
     const name = signalName(info.signo);
-    if (this.#log.enabled("info")) {
-      this.#log.info(
-        info.pid === 0
-          ? `Received ${name} from outside the container (sender pid 0: the runtime, another PID namespace or the kernel)`
-          : `Received ${name} from pid ${info.pid}`,
-        {
-          event: "signal.received",
-          signal: name,
-          sender: info.pid,
-          uid: info.uid,
-        },
-      );
-    }
+    logReceived(this.#log, name, info);
     if (this.#swallowOnce.delete(info.signo)) {
       this.#log.info(`Ignoring ${name} sent by the kernel for the TTY hand-off`, {
         event: "signal.dropped",
@@ -315,16 +274,6 @@ export class Supervisor {
     return false;
   }
 
-  #reap(): void {
-    try {
-      this.#reaper.reap();
-    } finally {
-      if (!this.#reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
-        for (const wake of this.#noChildrenWaiters.splice(0)) wake();
-      }
-    }
-  }
-
   #onOrphan(pid: number, rawStatus: number): void {
     const logged = this.#config.warnOnReap || this.#log.enabled("debug");
     const watched = this.#host.has("onOrphanReaped");
@@ -334,23 +283,6 @@ export class Supervisor {
     if (this.#config.warnOnReap) this.#log.warn(`Reaped zombie process with pid=${pid}`, fields);
     else this.#log.debug(`Reaped zombie process with pid=${pid}`, fields);
     if (watched) this.#host.orphanReaped(status);
-  }
-
-  /** Resolves true when no child is left, false after `ms`. */
-  #waitForNoChildren(ms: number): Promise<boolean> {
-    this.#reaper.reap();
-    if (!this.#reaper.childrenLeft) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
-        resolve(false);
-      }, ms);
-      const done = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.#noChildrenWaiters.push(done);
-    });
   }
 
   async #finish(status: ExitStatus): Promise<number> {
@@ -403,23 +335,13 @@ export class Supervisor {
       if (signo !== 0 && this.#childHasOwnGroup) this.#libc.kill(-this.#child!.pid, signo);
       return;
     }
-    this.#reaper.reap();
-    if (!this.#reaper.childrenLeft) return;
-    if (drainTimeoutMs > 0) {
-      this.#log.info(`Main child is gone; sending SIGTERM to the processes left`, {
-        event: "drain.started",
-        timeoutMs: drainTimeoutMs,
-      });
-      this.#signalEveryone(SIGTERM);
-      this.#signalEveryone(SIGCONT); // a stopped process cannot act on SIGTERM
-      if (await this.#waitForNoChildren(drainTimeoutMs)) {
-        this.#log.info(`Every process left has exited`, { event: "drain.finished" });
-        return;
-      }
-    }
-    this.#log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
-    this.#signalEveryone(SIGKILL);
-    await this.#waitForNoChildren(KILL_REAP_WAIT_MS);
+    await drainLeftovers({
+      reaper: this.#reaper,
+      log: this.#log,
+      timeoutMs: drainTimeoutMs,
+      signalAll: (signo) => this.#signalEveryone(signo),
+      startMessage: "Main child is gone; sending SIGTERM to the processes left",
+    });
   }
 
   /**
@@ -446,19 +368,14 @@ export class Supervisor {
     options: RunOptions,
     signal: AbortSignal,
   ): Promise<ExitStatus> {
-    signal.throwIfAborted();
     let helper: StartedProcess;
+    const cwd = options.cwd ?? this.#childCwd;
     try {
-      helper = this.#spawner.start(
-        {
-          argv: [...argv],
-          env: options.env ?? exactEnvironment(Deno.env.toObject()),
-          ...(options.cwd ?? this.#childCwd) === undefined
-            ? {}
-            : { cwd: options.cwd ?? this.#childCwd! },
-        },
-        "group",
-      );
+      helper = this.#spawner.startHelper({
+        argv: [...argv],
+        env: options.env ?? exactEnvironment(Deno.env.toObject()),
+        ...(cwd === undefined ? {} : { cwd }),
+      }, signal);
     } catch (error) {
       throw error instanceof DenitError ? new Error(error.message, { cause: error }) : error;
     }
@@ -468,22 +385,13 @@ export class Supervisor {
       pid: helper.pid,
       argv: [...argv],
     });
-    const kill = () => {
-      this.#libc.kill(-helper.pid, SIGKILL);
-      this.#libc.kill(helper.pid, SIGKILL);
-    };
-    signal.addEventListener("abort", kill, { once: true });
-    try {
-      const status = await helper.exited;
-      this.#log.info(`Helper pid ${helper.pid} exited with code ${status.exitCode}`, {
-        event: "helper.exited",
-        pid: helper.pid,
-        exitCode: status.exitCode,
-        durationMs: Math.round(performance.now() - started),
-      });
-      return status;
-    } finally {
-      signal.removeEventListener("abort", kill);
-    }
+    const status = await helper.exited;
+    this.#log.info(`Helper pid ${helper.pid} exited with code ${status.exitCode}`, {
+      event: "helper.exited",
+      pid: helper.pid,
+      exitCode: status.exitCode,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return status;
   }
 }

@@ -11,6 +11,7 @@ import { describeError } from "../errors.ts";
 import type { SignalInfo } from "../ffi/libc.ts";
 import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
 import { signalEveryone } from "../processes.ts";
+import { logReceived, readSignals } from "../signal_intake.ts";
 import type { SignalSource } from "../signal_source.ts";
 import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
@@ -42,28 +43,8 @@ export class SignalRouter {
   }
 
   /** The one loop: read signals forever. */
-  async pump(): Promise<void> {
-    for (;;) {
-      let batch: SignalInfo[];
-      try {
-        batch = await this.#source.next();
-      } catch (error) {
-        this.#s.log.error(`Cannot read signals: ${describeError(error)}`, {
-          event: "signal.error",
-        });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      for (const info of batch) {
-        try {
-          this.#handle(info);
-        } catch (error) {
-          this.#s.log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
-            event: "signal.error",
-          });
-        }
-      }
-    }
+  pump(): Promise<never> {
+    return readSignals(this.#source, this.#s.log, (info) => this.#handle(info));
   }
 
   #handle(info: SignalInfo): void {
@@ -72,12 +53,7 @@ export class SignalRouter {
       return;
     }
     const name = signalName(info.signo);
-    this.#s.log.info(`Received ${name} from pid ${info.pid}`, {
-      event: "signal.received",
-      signal: name,
-      sender: info.pid,
-      uid: info.uid,
-    });
+    logReceived(this.#s.log, name, info);
     const event: SignalEvent = {
       signal: name,
       senderPid: info.pid,

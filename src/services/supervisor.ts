@@ -118,7 +118,7 @@ export class ServicesSupervisor {
 
   /** Reap after SIGCHLD. */
   reap(): void {
-    this.#stop.reap();
+    this.reaper.reap();
   }
 
   async #startWhenDependenciesReady(unit: Unit): Promise<void> {
@@ -257,26 +257,17 @@ export class ServicesSupervisor {
     cwd: string | undefined,
     signal: AbortSignal,
   ): Promise<ExitStatus> {
-    signal.throwIfAborted();
-    const helper = this.spawner.start(
-      { argv, env, ...(cwd ?? this.#cwd) === undefined ? {} : { cwd: cwd ?? this.#cwd! } },
-      "group",
+    const where = cwd ?? this.#cwd;
+    const helper = this.spawner.startHelper(
+      { argv, env, ...(where === undefined ? {} : { cwd: where }) },
+      signal,
     );
     this.log.debug(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
       event: "helper.started",
       pid: helper.pid,
       argv,
     });
-    const kill = () => {
-      this.libc.kill(-helper.pid, SIGKILL);
-      this.libc.kill(helper.pid, SIGKILL);
-    };
-    signal.addEventListener("abort", kill, { once: true });
-    try {
-      return await helper.exited;
-    } finally {
-      signal.removeEventListener("abort", kill);
-    }
+    return await helper.exited;
   }
 
   #onOrphan(pid: number, rawStatus: number): void {
