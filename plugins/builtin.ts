@@ -6,7 +6,8 @@
  */
 
 import type { Config } from "../src/cli.ts";
-import { signalName } from "../src/signals.ts";
+import { COMPAT } from "../src/compat.ts";
+import { signalName, signalNumber } from "../src/signals.ts";
 import { rewritePlugin } from "./rewrite.ts";
 import { remapExitPlugin } from "./exit_code.ts";
 import { preStopPlugin } from "./pre_stop.ts";
@@ -16,14 +17,9 @@ import { presetPlugin, presetStopSignals } from "./presets.ts";
 /** The built-in plugins for one child, in chain order. */
 export function builtinPlugins(config: Config): unknown[] {
   const plugins: unknown[] = [];
-  const table: Array<[number, number]> = [];
-  if (config.compat === "tini") {
-    table.push([21, 0], [22, 0]); // tini ignores SIGTTIN and SIGTTOU
-  } else if (!config.singleChild) {
-    // dumb-init: the child's group is orphaned in its own session, where the kernel
-    // discards default-action TSTP/TTIN/TTOU; SIGSTOP really stops it.
-    table.push([20, 19], [21, 19], [22, 19]);
-  }
+  // The mode's own rewrites first, then -r: a later entry wins.
+  const table: Array<[number, number]> = COMPAT[config.compat].builtinRewrites(config.singleChild)
+    .map(([from, to]) => [signalNumber(from), to === null ? 0 : signalNumber(to)]);
   table.push(...config.rewrites);
   plugins.push(rewritePlugin(table));
   for (const preset of config.presets) plugins.push(presetPlugin(preset));

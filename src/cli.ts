@@ -7,12 +7,13 @@
  * @module
  */
 
+import { COMPAT_MODES, compatFromProgramName } from "./compat.ts";
+import type { CompatMode } from "./compat.ts";
 import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
 import { collectedSignals, parseSignal, signalName } from "./signals.ts";
 
-/** Whose behaviour denit copies where the anchors differ. */
-export type CompatMode = "denit" | "tini" | "dumb-init";
+export type { CompatMode };
 
 /** A pre-stop command: argv form (JSON array) or shell form (`/bin/sh -c`). */
 export interface PreStopCommand {
@@ -77,14 +78,6 @@ export type Invocation =
   | { kind: "license" };
 
 const PRESETS = ["nginx", "php-fpm"];
-
-/** The compat mode implied by the name denit was started under (`tini`, `docker-init`…). */
-export function compatFromProgramName(argv0: string | undefined): CompatMode {
-  const base = (argv0 ?? "").split("/").pop() ?? "";
-  if (base === "tini" || base === "docker-init" || base.startsWith("tini-")) return "tini";
-  if (base === "dumb-init") return "dumb-init";
-  return "denit";
-}
 
 function defaults(compat: CompatMode): Config {
   return {
@@ -342,10 +335,11 @@ const OPTIONS: readonly OptionSpec[] = [
     env: "DENIT_COMPAT",
     takesValue: true,
     apply: (c, v, s) => {
-      if (v !== "tini" && v !== "dumb-init" && v !== "denit") {
+      const mode = COMPAT_MODES.find((name) => name === v);
+      if (mode === undefined) {
         bad(`Invalid value for ${s}: ${quote(v)} (expected tini, dumb-init or denit)`);
       }
-      c.compat = v;
+      c.compat = mode;
     },
   },
   {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { shellExitCode } from "./exit_code.ts";
 import type { Libc } from "./ffi/libc.ts";
 import { describeSignal } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
@@ -30,9 +31,14 @@ export function decodeWaitStatus(pid: number, status: number): ExitStatus {
   const termination = status & 0x7f;
   if (termination === 0) {
     const code = (status >> 8) & 0xff;
-    return { pid, code, signal: null, exitCode: code };
+    return { pid, code, signal: null, exitCode: shellExitCode(code, 0) };
   }
-  return { pid, code: null, signal: describeSignal(termination), exitCode: 128 + termination };
+  return {
+    pid,
+    code: null,
+    signal: describeSignal(termination),
+    exitCode: shellExitCode(null, termination),
+  };
 }
 
 /** Collects exit statuses and routes them to waiters by pid. */

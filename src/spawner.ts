@@ -6,14 +6,8 @@
  */
 
 import type { CText, Environment, Libc, SpawnIsolation } from "./ffi/libc.ts";
-import {
-  DenitError,
-  describeError,
-  ErrnoError,
-  EXIT_CANNOT_EXECUTE,
-  EXIT_NOT_FOUND,
-  EXIT_USAGE,
-} from "./errors.ts";
+import { DenitError, describeError, ErrnoError } from "./errors.ts";
+import { exitCodeForSpawnError } from "./exit_code.ts";
 import type { ExitStatus, Reaper } from "./reaper.ts";
 import { signalNumber } from "./signals.ts";
 
@@ -32,16 +26,6 @@ export interface ProcessSpec {
 export interface StartedProcess {
   pid: number;
   exited: Promise<ExitStatus>;
-}
-
-const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG", "ELOOP"]);
-const CANNOT_EXECUTE = new Set(["EACCES", "EPERM", "ENOEXEC", "EISDIR", "ETXTBSY"]);
-
-/** The exit code for a failed exec, as shells report it. */
-export function exitCodeForSpawnError(code: string): number {
-  if (NOT_FOUND.has(code)) return EXIT_NOT_FOUND;
-  if (CANNOT_EXECUTE.has(code)) return EXIT_CANNOT_EXECUTE;
-  return EXIT_USAGE;
 }
 
 function checkDirectory(cwd: string): void {

@@ -11,6 +11,7 @@
  */
 
 import { DenitError, describeError, describeValue } from "../errors.ts";
+import { isExitCode } from "../exit_code.ts";
 import { applyLaunchPatch } from "./launch.ts";
 import type { Logger } from "../log.ts";
 import type { ExitStatus } from "../reaper.ts";
@@ -395,7 +396,7 @@ export class PluginHost {
       const result = await this.#call(entry, (ctx) => handler(seen, ctx));
       if (result === undefined || result === null) continue;
       const code = (result as { exitCode?: unknown }).exitCode;
-      if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
+      if (!isExitCode(code)) {
         this.#fail(entry, new TypeError("onChildExit must return nothing or { exitCode: 0..255 }"));
         continue;
       }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { finishedExitCode } from "../exit_code.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
@@ -112,7 +113,7 @@ export class ExitHandler {
     unit.ended = true;
     if (exitCode !== 0) this.#firstFailure ??= exitCode;
     if (s.units.every((other) => other.ended)) {
-      s.beginStop({ kind: "finished", exitCode: this.#firstFailure ?? 0 });
+      s.beginStop({ kind: "finished", exitCode: finishedExitCode(this.#firstFailure) });
     }
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import type { Config } from "../cli.ts";
+import { COMPAT } from "../compat.ts";
 import { DenitError } from "../errors.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
@@ -65,7 +66,7 @@ export async function superviseServices(
   prepare: () => void,
 ): Promise<number> {
   const { libc, log, config, source } = options;
-  if (config.compat !== "denit") {
+  if (!COMPAT[config.compat].services) {
     throw new DenitError(`Cannot run services in --compat ${config.compat} mode`);
   }
   const hasProgram = config.command.length > 0;

@@ -8,6 +8,7 @@
  */
 
 import { describeError } from "../errors.ts";
+import { EXIT_SERVICE_FAILED, servicesExitCode } from "../exit_code.ts";
 import { drainLeftovers, KILL_REAP_WAIT_MS, signalEveryone } from "../processes.ts";
 import type { ExitStatus } from "../reaper.ts";
 import { signalName } from "../signals.ts";
@@ -75,7 +76,7 @@ export class StopSequence {
     this.#run(reason).catch((error) => {
       // Never reached in practice; PID 1 must still leave with a code.
       this.#supervisor.log.error(`Cannot stop cleanly: ${describeError(error)}`);
-      this.#finished.resolve(this.#exitCode ?? 1);
+      this.#finished.resolve(this.#exitCode ?? EXIT_SERVICE_FAILED);
     });
   }
 
@@ -118,7 +119,7 @@ export class StopSequence {
     }
     // Lines still in the services' pipes go out before denit does.
     await s.output.drain(OUTPUT_DRAIN_MS);
-    const exitCode = this.#exitCode ?? this.#mainStatus?.exitCode ?? 0;
+    const exitCode = servicesExitCode(this.#exitCode, this.#mainStatus);
     await host.beforeExit({ exitCode, child: this.#mainStatus });
     host.shutdown();
     log.info(`Exiting with code ${exitCode}`, { event: "exit", exitCode });

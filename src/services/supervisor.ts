@@ -8,11 +8,13 @@
  */
 
 import type { Config } from "../cli.ts";
-import { DenitError, describeError } from "../errors.ts";
+import { describeError } from "../errors.ts";
+import { EXIT_SERVICE_FAILED, exitCodeForError } from "../exit_code.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import type { PluginHost } from "../plugin/host.ts";
-import { decodeWaitStatus, Reaper } from "../reaper.ts";
+import { orphanReporter } from "../orphans.ts";
+import { Reaper } from "../reaper.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { SignalSource } from "../signal_source.ts";
 import { signalName } from "../signals.ts";
@@ -62,7 +64,10 @@ export class ServicesSupervisor {
     this.log = options.log;
     this.config = options.config;
     this.host = options.host;
-    this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
+    this.reaper = new Reaper(
+      options.libc,
+      orphanReporter(options.config, options.log, options.host),
+    );
     this.spawner = new Spawner(options.libc, this.reaper);
     this.output = new OutputPipes(options.libc, options.log);
     this.units = options.entries.map((entry) => new Unit(entry, options.log));
@@ -132,7 +137,7 @@ export class ServicesSupervisor {
       );
       unit.neverReady();
       if (unit.spec.main || unit.spec.critical) {
-        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: EXIT_SERVICE_FAILED });
       } else {
         this.#exits.ended(unit, 1);
       }
@@ -167,7 +172,7 @@ export class ServicesSupervisor {
       io?.started();
     } catch (error) {
       io?.abandon();
-      const exitCode = error instanceof DenitError ? error.exitCode : 125;
+      const exitCode = exitCodeForError(error);
       unit.log.error(`Cannot start service "${unit.name}": ${describeError(error)}`, {
         event: "service.spawn_failed",
         exitCode,
@@ -207,7 +212,7 @@ export class ServicesSupervisor {
       );
       // Start-up cannot go on without it; a service that was ready before keeps running.
       if (!unit.wasReady) {
-        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: EXIT_SERVICE_FAILED });
       }
     });
   }
@@ -268,17 +273,6 @@ export class ServicesSupervisor {
       argv,
     });
     return await helper.exited;
-  }
-
-  #onOrphan(pid: number, rawStatus: number): void {
-    const logged = this.config.warnOnReap || this.log.enabled("debug");
-    const watched = this.host.has("onOrphanReaped");
-    if (!logged && !watched) return;
-    const status = decodeWaitStatus(pid, rawStatus);
-    const fields = { event: "zombie.reaped", pid, exitCode: status.exitCode };
-    if (this.config.warnOnReap) this.log.warn(`Reaped zombie process with pid=${pid}`, fields);
-    else this.log.debug(`Reaped zombie process with pid=${pid}`, fields);
-    if (watched) this.host.orphanReaped(status);
   }
 }
 
