@@ -20,9 +20,6 @@
 import { definePlugin } from "../src/api.ts";
 import type { Plugin, SignalName } from "../src/api.ts";
 
-/** The presets by name. */
-export const PRESET_NAMES = ["nginx", "php-fpm"] as const;
-
 /**
  * The received signals each preset treats as "stop": they start the stop sequence (pre-stop,
  * stop timeout). The official nginx and php images set `STOPSIGNAL SIGQUIT`, so Docker,

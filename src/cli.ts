@@ -77,6 +77,7 @@ export type Invocation =
   | { kind: "version"; compat: CompatMode }
   | { kind: "license" };
 
+/** The presets `--preset` takes (plugins/presets.ts makes each; stage one loads no plugin). */
 const PRESETS = ["nginx", "php-fpm"];
 
 function defaults(compat: CompatMode): Config {
