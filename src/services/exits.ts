@@ -6,12 +6,13 @@
  * @module
  */
 
+import { signalNumber } from "../signals.ts";
 import { finishedExitCode } from "../exit_code.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
 
-const SIGKILL = 9;
+const SIGKILL = signalNumber("SIGKILL");
 
 /** Handles the exits of the services of one supervisor. */
 export class ExitHandler {

@@ -17,10 +17,10 @@ import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 
-const SIGINT = 2;
-const SIGQUIT = 3;
-const SIGTERM = 15;
-const SIGCHLD = 17;
+const SIGINT = signalNumber("SIGINT");
+const SIGQUIT = signalNumber("SIGQUIT");
+const SIGTERM = signalNumber("SIGTERM");
+const SIGCHLD = signalNumber("SIGCHLD");
 /** The prefix of a plugin target that names one service: `service:nginx`. */
 export const SERVICE_TARGET = "service:";
 

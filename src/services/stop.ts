@@ -11,12 +11,12 @@ import { describeError } from "../errors.ts";
 import { EXIT_SERVICE_FAILED, servicesExitCode } from "../exit_code.ts";
 import { drainLeftovers, KILL_REAP_WAIT_MS, signalEveryone } from "../processes.ts";
 import type { ExitStatus } from "../reaper.ts";
-import { signalName } from "../signals.ts";
+import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
 
-const SIGKILL = 9;
+const SIGKILL = signalNumber("SIGKILL");
 /** How long prefixed output may take to reach its end once every process is gone. */
 const OUTPUT_DRAIN_MS = 1000;
 

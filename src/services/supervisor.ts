@@ -17,7 +17,7 @@ import { orphanReporter } from "../orphans.ts";
 import { Reaper } from "../reaper.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { signalName } from "../signals.ts";
+import { signalName, signalNumber } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
 import { OutputPipes } from "./output.ts";
 import type { ServiceIo } from "./output.ts";
@@ -29,7 +29,7 @@ import type { StopReason } from "./stop.ts";
 import { Unit } from "./unit.ts";
 import type { ServiceEntry } from "./unit.ts";
 
-const SIGKILL = 9;
+const SIGKILL = signalNumber("SIGKILL");
 
 /** What the services supervisor needs. */
 export interface ServicesSupervisorOptions {
