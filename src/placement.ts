@@ -1,8 +1,8 @@
 /**
- * Where the child goes (its own session, process group or none) and who gets
- * its signals by default, as the compatibility mode's row says, carried out on
- * the terminal: with a controlling tty the child gets the foreground, or in
- * dumb-init mode the tty itself.
+ * Where the child goes: its directory; its own session, process group or none,
+ * and who gets its signals by default, as the compatibility mode's row says,
+ * carried out on the terminal (with a controlling tty the child gets the
+ * foreground, or in dumb-init mode the tty itself).
  *
  * @module
  */
@@ -53,4 +53,20 @@ export function placeChild(libc: Libc, config: Config): ChildPlacement {
   return ttyPath === undefined
     ? { isolation: "session", target, ownGroup: true, swallowOnce }
     : { isolation: "session-with-tty", ttyPath, target, ownGroup: true, swallowOnce };
+}
+
+/** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */
+export function moveToRoot(): void {
+  try {
+    Deno.chdir("/");
+  } catch {
+    // stays where it is
+  }
+}
+
+/** The directory the child starts in: `setup`'s answer, relative to denit's own. */
+export function childDirectory(asked: string, cwd: string | undefined): string | undefined {
+  if (asked === "") return cwd;
+  if (asked.startsWith("/") || cwd === undefined) return asked;
+  return `${cwd.replace(/\/$/, "")}/${asked}`;
 }

@@ -18,7 +18,7 @@ import { Forwarder } from "./forwarding.ts";
 import type { Logger } from "./log.ts";
 import { orphanReporter } from "./orphans.ts";
 import { exactCommand, exactEnvironment } from "./os_bytes.ts";
-import { placeChild } from "./placement.ts";
+import { childDirectory, moveToRoot, placeChild } from "./placement.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
 import { drainLeftovers } from "./processes.ts";
@@ -35,22 +35,6 @@ import type { StartedProcess } from "./spawner.ts";
 const TTY_STOP_SIGNALS: ReadonlySet<SignalName> = new Set(["SIGTSTP", "SIGTTIN", "SIGTTOU"]);
 /** The signal number the source reports for SIGCHLD, compared on every signal. */
 const SIGCHLD = signalNumber("SIGCHLD");
-
-/** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */
-function moveToRoot(): void {
-  try {
-    Deno.chdir("/");
-  } catch {
-    // stays where it is
-  }
-}
-
-/** The directory the child starts in: `setup`'s answer, relative to denit's own. */
-function childDirectory(asked: string, cwd: string | undefined): string | undefined {
-  if (asked === "") return cwd;
-  if (asked.startsWith("/") || cwd === undefined) return asked;
-  return `${cwd.replace(/\/$/, "")}/${asked}`;
-}
 
 /** What the supervisor needs. */
 export interface SupervisorOptions {
