@@ -12,6 +12,7 @@ import type { CompatMode } from "./compat.ts";
 import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
 import { collectedSignals, parseSignal, signalName } from "./signals.ts";
+import type { SignalName } from "./signals.ts";
 
 export type { CompatMode };
 
@@ -42,7 +43,7 @@ export interface Config {
   /** `-s`: become a child subreaper (done anyway when not PID 1). */
   subreaper: boolean;
   /** `-p`: signal denit gets when its parent dies. */
-  parentDeathSignal: number | null;
+  parentDeathSignal: SignalName | null;
   /** `-r`: signal number → replacement (0 drops it), in the order given. */
   rewrites: Array<[number, number]>;
   /** `-e`: exit codes reported as 0. */
@@ -153,8 +154,9 @@ function parseSignalOption(name: string, value: string): number {
  * a stop), or null when it can.
  */
 export function neverReceived(signo: number): string | null {
-  if (signo === 9 || signo === 19) return "it cannot be caught";
-  if (signo === 17) return "it drives the reaper and is never forwarded";
+  const name = signalName(signo);
+  if (name === "SIGKILL" || name === "SIGSTOP") return "it cannot be caught";
+  if (name === "SIGCHLD") return "it drives the reaper and is never forwarded";
   if (!collectedSignals().includes(signo)) return "it is a fault signal denit does not collect";
   return null;
 }
@@ -329,7 +331,7 @@ const OPTIONS: readonly OptionSpec[] = [
     long: "parent-death-signal",
     env: "DENIT_PARENT_DEATH_SIGNAL",
     takesValue: true,
-    apply: (c, v, s) => c.parentDeathSignal = parseSignalOption(s, v),
+    apply: (c, v, s) => c.parentDeathSignal = signalName(parseSignalOption(s, v)),
   },
   {
     long: "compat",

@@ -13,6 +13,7 @@ import type { Logger } from "./log.ts";
 import { PluginHost } from "./plugin/host.ts";
 import { registerPlugins } from "./plugin/load.ts";
 import type { SignalSource } from "./signal_source.ts";
+import { signalNumber } from "./signals.ts";
 import { Supervisor } from "./supervisor.ts";
 import { builtinPlugins } from "../plugins/builtin.ts";
 
@@ -46,6 +47,13 @@ function becomeReaper(libc: Libc, config: Config, log: Logger): void {
   }
 }
 
+/** `-p`: the signal denit gets when its parent dies. */
+function setParentDeathSignal(libc: Libc, config: Config): void {
+  if (config.parentDeathSignal !== null) {
+    libc.setParentDeathSignal(signalNumber(config.parentDeathSignal));
+  }
+}
+
 function warnAboutNodeOptions(log: Logger): void {
   const options = Deno.env.get("NODE_OPTIONS");
   if (options === undefined || !/(^|\s)(--require|-r|--import|--inspect)/.test(options)) return;
@@ -70,7 +78,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
     const { superviseServices } = await import("./services/run.ts");
     return await superviseServices(options, () => {
       becomeReaper(libc, config, log);
-      if (config.parentDeathSignal !== null) libc.setParentDeathSignal(config.parentDeathSignal);
+      setParentDeathSignal(libc, config);
     });
   }
 
@@ -79,7 +87,7 @@ export async function supervise(options: SuperviseOptions): Promise<number> {
 
   // Reap orphans even when not PID 1; optional parent-death signal.
   becomeReaper(libc, config, log);
-  if (config.parentDeathSignal !== null) libc.setParentDeathSignal(config.parentDeathSignal);
+  setParentDeathSignal(libc, config);
 
   // Spawn the child and supervise it to the end.
   return await new Supervisor({ libc, log, config, host, source }).run();

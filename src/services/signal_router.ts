@@ -17,9 +17,6 @@ import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 
-const SIGINT = signalNumber("SIGINT");
-const SIGQUIT = signalNumber("SIGQUIT");
-const SIGTERM = signalNumber("SIGTERM");
 const SIGCHLD = signalNumber("SIGCHLD");
 /** The prefix of a plugin target that names one service: `service:nginx`. */
 export const SERVICE_TARGET = "service:";
@@ -29,7 +26,7 @@ export class SignalRouter {
   #s: ServicesSupervisor;
   #source: SignalSource;
   /** Signals that start the stop sequence. */
-  #stopSignals: Set<number>;
+  #stopSignals: Set<SignalName>;
 
   /** `extraStopSignals`: `--stop-signal`, added to TERM, INT and QUIT. */
   constructor(
@@ -39,7 +36,12 @@ export class SignalRouter {
   ) {
     this.#s = supervisor;
     this.#source = source;
-    this.#stopSignals = new Set([SIGTERM, SIGINT, SIGQUIT, ...extraStopSignals]);
+    this.#stopSignals = new Set([
+      "SIGTERM",
+      "SIGINT",
+      "SIGQUIT",
+      ...extraStopSignals.map(signalName),
+    ]);
   }
 
   /** The one loop: read signals forever. */
@@ -79,7 +81,7 @@ export class SignalRouter {
         signal: event.signal,
       });
     } else if (
-      this.#stopSignals.has(signalNumber(decision.signal)) &&
+      this.#stopSignals.has(decision.signal) &&
       !String(decision.target).startsWith(SERVICE_TARGET)
     ) {
       delivered = true;
