@@ -23,43 +23,7 @@
  * @module
  */
 
-export { definePlugin } from "./src/plugin/define.ts";
-export type { OnlyPluginKeys } from "./src/plugin/define.ts";
-export type { LogFields, LogLevel } from "./src/log.ts";
-export type { StandardSignal } from "./src/signals.ts";
-export type {
-  ChildExit,
-  ExitInfo,
-  ExitStatus,
-  HookName,
-  HookOrder,
-  HookSpec,
-  LaunchSpec,
-  Logger,
-  Plugin,
-  PluginContext,
-  PluginFactory,
-  PluginHooks,
-  RunOptions,
-  SignalDecision,
-  SignalEvent,
-  SignalName,
-  SignalTarget,
-  SignalVerdict,
-} from "./src/plugin/types.ts";
-export { HOOK_NAMES } from "./src/plugin/types.ts";
-import type { ServicesFile } from "./src/services/types.ts";
-export { parseSignal, signalName, signalNumber, STANDARD_SIGNALS } from "./src/signals.ts";
-export { VERSION } from "./src/about.ts";
-export type { Duration, ReadyCheck, Service, ServicesFile } from "./src/services/types.ts";
-
-/**
- * Type a services file (`--services FILE`): returns its argument unchanged. Defined here, not
- * imported, so that the single-child path loads no services module.
- */
-export function defineServices(file: ServicesFile): ServicesFile {
-  return file;
-}
+export * from "./src/api.ts";
 
 if (import.meta.main) {
   // No top-level await: plugins import this module while the CLI is starting.

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
-import type { Plugin } from "../mod.ts";
+import { definePlugin } from "../src/api.ts";
+import type { Plugin } from "../src/api.ts";
+import { remapExitCode } from "../src/exit_code.ts";
 
 /** The plugin behind `-e/--remap-exit`: each listed code becomes 0. */
 export function remapExitPlugin(codes: readonly number[]): Plugin {
@@ -14,7 +15,8 @@ export function remapExitPlugin(codes: readonly number[]): Plugin {
     name: "remap-exit",
     order: "post",
     onChildExit(exit) {
-      if (expected.has(exit.exitCode)) return { exitCode: 0 };
+      const exitCode = remapExitCode(exit.exitCode, expected);
+      if (exitCode !== exit.exitCode) return { exitCode };
     },
   });
 }

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
-import type { Plugin, SignalName } from "../mod.ts";
+import { definePlugin } from "../src/api.ts";
+import type { Plugin, SignalName } from "../src/api.ts";
 
 /** Options of {@link preStopPlugin}. */
 export interface PreStopOptions {

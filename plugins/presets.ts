@@ -17,11 +17,8 @@
  * @module
  */
 
-import { definePlugin } from "../mod.ts";
-import type { Plugin, SignalName } from "../mod.ts";
-
-/** The presets by name. */
-export const PRESET_NAMES = ["nginx", "php-fpm"] as const;
+import { definePlugin } from "../src/api.ts";
+import type { Plugin, SignalName } from "../src/api.ts";
 
 /**
  * The received signals each preset treats as "stop": they start the stop sequence (pre-stop,

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { definePlugin, signalName, signalNumber } from "../mod.ts";
-import type { Plugin } from "../mod.ts";
+import { definePlugin, signalName, signalNumber } from "../src/api.ts";
+import type { Plugin } from "../src/api.ts";
 
 /** A rewrite table: signal number → replacement number, 0 to drop. Later entries win. */
 export type RewriteTable = ReadonlyArray<readonly [number, number]>;

@@ -7,12 +7,14 @@
  * @module
  */
 
+import { COMPAT_MODES, compatFromProgramName } from "./compat.ts";
+import type { CompatMode } from "./compat.ts";
 import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
 import { collectedSignals, parseSignal, signalName } from "./signals.ts";
+import type { SignalName } from "./signals.ts";
 
-/** Whose behaviour denit copies where the anchors differ. */
-export type CompatMode = "denit" | "tini" | "dumb-init";
+export type { CompatMode };
 
 /** A pre-stop command: argv form (JSON array) or shell form (`/bin/sh -c`). */
 export interface PreStopCommand {
@@ -41,7 +43,7 @@ export interface Config {
   /** `-s`: become a child subreaper (done anyway when not PID 1). */
   subreaper: boolean;
   /** `-p`: signal denit gets when its parent dies. */
-  parentDeathSignal: number | null;
+  parentDeathSignal: SignalName | null;
   /** `-r`: signal number → replacement (0 drops it), in the order given. */
   rewrites: Array<[number, number]>;
   /** `-e`: exit codes reported as 0. */
@@ -76,15 +78,8 @@ export type Invocation =
   | { kind: "version"; compat: CompatMode }
   | { kind: "license" };
 
+/** The presets `--preset` takes (plugins/presets.ts makes each; stage one loads no plugin). */
 const PRESETS = ["nginx", "php-fpm"];
-
-/** The compat mode implied by the name denit was started under (`tini`, `docker-init`…). */
-export function compatFromProgramName(argv0: string | undefined): CompatMode {
-  const base = (argv0 ?? "").split("/").pop() ?? "";
-  if (base === "tini" || base === "docker-init" || base.startsWith("tini-")) return "tini";
-  if (base === "dumb-init") return "dumb-init";
-  return "denit";
-}
 
 function defaults(compat: CompatMode): Config {
   return {
@@ -159,8 +154,9 @@ function parseSignalOption(name: string, value: string): number {
  * a stop), or null when it can.
  */
 export function neverReceived(signo: number): string | null {
-  if (signo === 9 || signo === 19) return "it cannot be caught";
-  if (signo === 17) return "it drives the reaper and is never forwarded";
+  const name = signalName(signo);
+  if (name === "SIGKILL" || name === "SIGSTOP") return "it cannot be caught";
+  if (name === "SIGCHLD") return "it drives the reaper and is never forwarded";
   if (!collectedSignals().includes(signo)) return "it is a fault signal denit does not collect";
   return null;
 }
@@ -335,17 +331,18 @@ const OPTIONS: readonly OptionSpec[] = [
     long: "parent-death-signal",
     env: "DENIT_PARENT_DEATH_SIGNAL",
     takesValue: true,
-    apply: (c, v, s) => c.parentDeathSignal = parseSignalOption(s, v),
+    apply: (c, v, s) => c.parentDeathSignal = signalName(parseSignalOption(s, v)),
   },
   {
     long: "compat",
     env: "DENIT_COMPAT",
     takesValue: true,
     apply: (c, v, s) => {
-      if (v !== "tini" && v !== "dumb-init" && v !== "denit") {
+      const mode = COMPAT_MODES.find((name) => name === v);
+      if (mode === undefined) {
         bad(`Invalid value for ${s}: ${quote(v)} (expected tini, dumb-init or denit)`);
       }
-      c.compat = v;
+      c.compat = mode;
     },
   },
   {

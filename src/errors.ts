@@ -1,15 +1,13 @@
 /**
- * The errors denit raises itself, and the exit codes they stand for.
+ * The errors denit raises itself. A {@link DenitError} carries the exit code
+ * exit_code.ts decided for it (set-up failure unless said otherwise).
  *
  * @module
  */
 
-/** Exit code for denit's own failures: bad usage, bad plugin, set-up failure (as GNU env). */
-export const EXIT_USAGE = 125;
-/** Exit code when the program was found but cannot be executed. */
-export const EXIT_CANNOT_EXECUTE = 126;
-/** Exit code when the program was not found. */
-export const EXIT_NOT_FOUND = 127;
+import { EXIT_USAGE } from "./exit_code.ts";
+
+export { EXIT_USAGE };
 
 /**
  * An error that ends denit before the child runs, with the exit code to use.

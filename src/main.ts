@@ -114,7 +114,7 @@ export async function main(args: readonly string[]): Promise<number> {
     // 5. Load plugins, spawn the child and supervise it to the end. From source, Deno still
     //    reads and transpiles this module graph at start-up (a literal import() is part of
     //    the graph), but evaluates it only here; the bundle and the binary pay neither.
-    const { supervise } = await import("./supervise.ts");
+    const { supervise } = await import("./stage_two.ts");
     return await supervise({ libc, log, config, source });
   } catch (error) {
     if (error instanceof DenitError) {

@@ -7,6 +7,12 @@
  */
 
 import type { Libc } from "./ffi/libc.ts";
+import type { Logger } from "./log.ts";
+import type { Reaper } from "./reaper.ts";
+import { signalNumber } from "./signals.ts";
+
+/** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
+export const KILL_REAP_WAIT_MS = 2000;
 
 /** Pids of every live descendant of `root`, from /proc; null when /proc cannot be read. */
 export function descendantsOf(root: number): number[] | null {
@@ -68,4 +74,39 @@ export function signalEveryone(
     if (libc.kill(pid, signo) === 0) count++;
   }
   return { count, groupOnly: false };
+}
+
+/** What {@link drainLeftovers} needs. */
+export interface DrainOptions {
+  reaper: Reaper;
+  log: Logger;
+  /** `--drain-timeout`: how long the processes left get after SIGTERM; 0 kills at once. */
+  timeoutMs: number;
+  /** Sends a signal to every process left (see {@link signalEveryone}). */
+  signalAll: (signo: number) => void;
+  /** The log line that starts the drain. */
+  startMessage: string;
+}
+
+/**
+ * The drain: whatever the supervised processes left behind gets SIGTERM (and
+ * SIGCONT, as a stopped process cannot act on it), the drain timeout, then
+ * SIGKILL. Returns once no child is left, or after the SIGKILL wait.
+ */
+export async function drainLeftovers(options: DrainOptions): Promise<void> {
+  const { reaper, log, timeoutMs, signalAll } = options;
+  reaper.reap();
+  if (!reaper.childrenLeft) return;
+  if (timeoutMs > 0) {
+    log.info(options.startMessage, { event: "drain.started", timeoutMs });
+    signalAll(signalNumber("SIGTERM"));
+    signalAll(signalNumber("SIGCONT"));
+    if (await reaper.whenNoChildren(timeoutMs)) {
+      log.info(`Every process left has exited`, { event: "drain.finished" });
+      return;
+    }
+  }
+  log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
+  signalAll(signalNumber("SIGKILL"));
+  await reaper.whenNoChildren(KILL_REAP_WAIT_MS);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { shellExitCode } from "./exit_code.ts";
 import type { Libc } from "./ffi/libc.ts";
 import { describeSignal } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
@@ -30,9 +31,14 @@ export function decodeWaitStatus(pid: number, status: number): ExitStatus {
   const termination = status & 0x7f;
   if (termination === 0) {
     const code = (status >> 8) & 0xff;
-    return { pid, code, signal: null, exitCode: code };
+    return { pid, code, signal: null, exitCode: shellExitCode(code, 0) };
   }
-  return { pid, code: null, signal: describeSignal(termination), exitCode: 128 + termination };
+  return {
+    pid,
+    code: null,
+    signal: describeSignal(termination),
+    exitCode: shellExitCode(null, termination),
+  };
 }
 
 /** Collects exit statuses and routes them to waiters by pid. */
@@ -42,6 +48,8 @@ export class Reaper {
   /** Gets the raw status word: decoding costs time in a storm of 10,000 zombies nobody watches. */
   #onOrphan: (pid: number, status: number) => void;
   #childrenLeft = true;
+  /** Woken by the first pass that finds no child left. */
+  #noChildrenWaiters: Array<() => void> = [];
 
   constructor(libc: Libc, onOrphan: (pid: number, status: number) => void) {
     this.#libc = libc;
@@ -68,6 +76,36 @@ export class Reaper {
    * its status delivered, and then the first failure is thrown.
    */
   reap(): number {
+    try {
+      return this.#reapAll();
+    } finally {
+      if (!this.#childrenLeft && this.#noChildrenWaiters.length > 0) {
+        for (const wake of this.#noChildrenWaiters.splice(0)) wake();
+      }
+    }
+  }
+
+  /**
+   * Resolves true once a pass finds no child left (SIGCHLD drives the passes),
+   * false after `ms`. Reaps once first: there may be nothing to wait for.
+   */
+  whenNoChildren(ms: number): Promise<boolean> {
+    this.reap();
+    if (!this.#childrenLeft) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
+        resolve(false);
+      }, ms);
+      this.#noChildrenWaiters.push(done);
+    });
+  }
+
+  #reapAll(): number {
     let count = 0;
     const failures: unknown[] = [];
     for (;;) {

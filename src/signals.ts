@@ -58,24 +58,6 @@ export type SignalName =
 export const SIGRTMIN = 34;
 export const SIGRTMAX = 64;
 
-/**
- * Signals the kernel raises for a fault in the process itself. Sent with
- * `kill`, they are messages like any other, and denit blocks and forwards them
- * (as dumb-init does). A real fault still ends denit: the kernel unblocks a
- * fault signal and resets it to its default action before delivering it
- * (measured: a NULL read through FFI with SIGSEGV blocked exits 139, as PID 1
- * and not; so does `abort()` with SIGABRT blocked).
- */
-export const FAULT_SIGNALS: readonly SignalName[] = [
-  "SIGILL",
-  "SIGTRAP",
-  "SIGABRT",
-  "SIGBUS",
-  "SIGFPE",
-  "SIGSEGV",
-  "SIGSYS",
-];
-
 const ALIASES: Record<string, StandardSignal> = {
   SIGIOT: "SIGABRT",
   SIGPOLL: "SIGIO",
@@ -153,19 +135,23 @@ export function parseSignal(text: string): number | null {
   return null;
 }
 
-/** Parse a signal name given through the API, throwing a `TypeError` when it is not one. */
-export function toSignalNumber(name: string): number {
-  const number = parseSignal(name);
-  if (number === null || /^[0-9]+$/.test(name.trim())) {
-    throw new TypeError(`Cannot use signal "${name}": expected a name such as "SIGTERM"`);
-  }
-  return number;
+/**
+ * The number of a signal named through the API or a services file: a name such as
+ * `"SIGTERM"` (not a number, not a number-like string); null for anything else.
+ */
+export function signalFromApi(value: unknown): number | null {
+  return typeof value === "string" && !/^\s*\d/.test(value) ? parseSignal(value) : null;
 }
 
 /**
  * Every signal denit blocks and reads from its signalfd: all but SIGKILL,
- * SIGSTOP and glibc's 32 and 33. The fault signals are included (see
- * {@link FAULT_SIGNALS}).
+ * SIGSTOP and glibc's 32 and 33. The fault signals (SIGILL, SIGTRAP, SIGABRT,
+ * SIGBUS, SIGFPE, SIGSEGV, SIGSYS) are included: sent with `kill`, they are
+ * messages like any other, and denit blocks and forwards them (as dumb-init
+ * does). A real fault still ends denit: the kernel unblocks a fault signal and
+ * resets it to its default action before delivering it (measured: a NULL read
+ * through FFI with SIGSEGV blocked exits 139, as PID 1 and not; so does
+ * `abort()` with SIGABRT blocked).
  */
 export function collectedSignals(): number[] {
   const numbers: number[] = [];

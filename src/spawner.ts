@@ -6,15 +6,12 @@
  */
 
 import type { CText, Environment, Libc, SpawnIsolation } from "./ffi/libc.ts";
-import {
-  DenitError,
-  describeError,
-  ErrnoError,
-  EXIT_CANNOT_EXECUTE,
-  EXIT_NOT_FOUND,
-  EXIT_USAGE,
-} from "./errors.ts";
+import { DenitError, describeError, ErrnoError } from "./errors.ts";
+import { exitCodeForSpawnError } from "./exit_code.ts";
 import type { ExitStatus, Reaper } from "./reaper.ts";
+import { signalNumber } from "./signals.ts";
+
+const SIGKILL = signalNumber("SIGKILL");
 
 /** What to start. */
 export interface ProcessSpec {
@@ -29,16 +26,6 @@ export interface ProcessSpec {
 export interface StartedProcess {
   pid: number;
   exited: Promise<ExitStatus>;
-}
-
-const NOT_FOUND = new Set(["ENOENT", "ENOTDIR", "ENAMETOOLONG", "ELOOP"]);
-const CANNOT_EXECUTE = new Set(["EACCES", "EPERM", "ENOEXEC", "EISDIR", "ETXTBSY"]);
-
-/** The exit code for a failed exec, as shells report it. */
-export function exitCodeForSpawnError(code: string): number {
-  if (NOT_FOUND.has(code)) return EXIT_NOT_FOUND;
-  if (CANNOT_EXECUTE.has(code)) return EXIT_CANNOT_EXECUTE;
-  return EXIT_USAGE;
 }
 
 function checkDirectory(cwd: string): void {
@@ -141,5 +128,23 @@ export class Spawner {
     }
     // Same synchronous step as the spawn: the status cannot be reaped before this.
     return { pid, exited: this.#reaper.watch(pid) };
+  }
+
+  /**
+   * Start a helper (a plugin's `ctx.run`, a readiness command, pre-stop) in its
+   * own process group; when `signal` aborts before it ends, the group and the
+   * helper get SIGKILL. Throws like {@link start}, or the abort reason when
+   * `signal` has already aborted.
+   */
+  startHelper(spec: ProcessSpec, signal: AbortSignal): StartedProcess {
+    signal.throwIfAborted();
+    const helper = this.start(spec, "group");
+    const kill = () => {
+      this.#libc.kill(-helper.pid, SIGKILL);
+      this.#libc.kill(helper.pid, SIGKILL);
+    };
+    signal.addEventListener("abort", kill, { once: true });
+    const exited = helper.exited.finally(() => signal.removeEventListener("abort", kill));
+    return { pid: helper.pid, exited };
   }
 }

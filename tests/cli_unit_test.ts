@@ -1,10 +1,6 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import {
-  compatFromProgramName,
-  parseCommandLine,
-  parseDuration,
-  parseRewrite,
-} from "../src/cli.ts";
+import { parseCommandLine, parseDuration, parseRewrite } from "../src/cli.ts";
+import { compatFromProgramName } from "../src/compat.ts";
 import type { Config } from "../src/cli.ts";
 import { DenitError } from "../src/errors.ts";
 

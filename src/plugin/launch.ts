@@ -6,7 +6,8 @@
  * @module
  */
 
-import { DenitError, EXIT_USAGE } from "../errors.ts";
+import { DenitError } from "../errors.ts";
+import { EXIT_USAGE } from "../exit_code.ts";
 import type { LaunchSpec } from "./types.ts";
 
 /**

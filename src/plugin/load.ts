@@ -6,7 +6,9 @@
  * @module
  */
 
+import type { Config } from "../cli.ts";
 import { DenitError, describeError } from "../errors.ts";
+import type { PluginHost } from "./host.ts";
 import { runningAsRoot, unsafeModuleGraph } from "../trust.ts";
 
 function isAbsolute(path: string): boolean {
@@ -89,4 +91,50 @@ export async function loadPluginFile(path: string, cwd: string): Promise<unknown
     );
   }
   return plugin;
+}
+
+/**
+ * A plugin module exports a plugin, or a factory that makes one from its options (the way
+ * Vite and Rollup plugins are written): `--plugin PATH={"key":1}` calls it with the object,
+ * `--plugin PATH` with nothing.
+ */
+async function instantiate(
+  exported: unknown,
+  options: Record<string, unknown> | undefined,
+): Promise<unknown> {
+  if (typeof exported === "function") {
+    return options === undefined ? await exported() : await exported(options);
+  }
+  if (options !== undefined) {
+    throw new TypeError("options were given, but the module exports a plugin, not a factory");
+  }
+  return exported;
+}
+
+/**
+ * Register the built-in plugins given, then the user's `--plugin` modules, in that order,
+ * into `host` (made by the caller: stage one, which imports this module, loads no host).
+ * Throws {@link DenitError} for a plugin that cannot be used.
+ */
+export async function registerPlugins(
+  host: PluginHost,
+  config: Config,
+  builtins: readonly unknown[],
+): Promise<PluginHost> {
+  try {
+    for (const plugin of builtins) host.register(plugin);
+    const cwd = config.plugins.length === 0 ? "/" : Deno.cwd(); // may not be UTF-8: ask if needed
+    for (const { path, options } of config.plugins) {
+      const exported = await loadPluginFile(path, cwd);
+      try {
+        host.register(await instantiate(exported, options));
+      } catch (error) {
+        throw new DenitError(`Cannot use plugin ${JSON.stringify(path)}: ${describeError(error)}`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof DenitError) throw error;
+    throw new DenitError(describeError(error));
+  }
+  return host;
 }

@@ -6,11 +6,13 @@
  * @module
  */
 
+import { signalNumber } from "../signals.ts";
+import { finishedExitCode } from "../exit_code.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
 
-const SIGKILL = 9;
+const SIGKILL = signalNumber("SIGKILL");
 
 /** Handles the exits of the services of one supervisor. */
 export class ExitHandler {
@@ -112,7 +114,7 @@ export class ExitHandler {
     unit.ended = true;
     if (exitCode !== 0) this.#firstFailure ??= exitCode;
     if (s.units.every((other) => other.ended)) {
-      s.beginStop({ kind: "finished", exitCode: this.#firstFailure ?? 0 });
+      s.beginStop({ kind: "finished", exitCode: finishedExitCode(this.#firstFailure) });
     }
   }
 }

@@ -7,7 +7,7 @@
 
 import { parseDuration, quote } from "../cli.ts";
 import { DenitError } from "../errors.ts";
-import { parseSignal } from "../signals.ts";
+import { signalFromApi } from "../signals.ts";
 import { shellArgv } from "./shell.ts";
 
 /** A user's value, as a message shows it. */
@@ -96,7 +96,7 @@ export class FieldReader {
   }
 
   signal(field: string, value: unknown): number {
-    const signo = typeof value === "string" && !/^\s*\d/.test(value) ? parseSignal(value) : null;
+    const signo = signalFromApi(value);
     if (signo === null) {
       this.fail(field, `must be a signal name such as "SIGQUIT", not ${describe(value)}`);
     }

@@ -6,10 +6,12 @@
  * @module
  */
 
-const SIGQUIT = 3;
-const SIGUSR2 = 12;
-const SIGTERM = 15;
-const SIGWINCH = 28;
+import { signalNumber } from "../signals.ts";
+
+const SIGQUIT = signalNumber("SIGQUIT");
+const SIGUSR2 = signalNumber("SIGUSR2");
+const SIGTERM = signalNumber("SIGTERM");
+const SIGWINCH = signalNumber("SIGWINCH");
 
 /** What a service does with signals. */
 export class SignalPolicy {

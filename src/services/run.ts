@@ -1,5 +1,5 @@
 /**
- * The services branch of `supervise`: load and check the services file, load
+ * The services branch of start-up phase two (stage_two.ts): load and check the services file, load
  * plugins, then run the services supervisor. Imported only when `--services`
  * is given, so the single-child path loads none of this.
  *
@@ -7,13 +7,14 @@
  */
 
 import type { Config } from "../cli.ts";
-import { DenitError, describeError } from "../errors.ts";
+import { COMPAT } from "../compat.ts";
+import { DenitError } from "../errors.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
-import type { PluginHost } from "../plugin/host.ts";
-import { registerPlugins } from "../supervise.ts";
+import { PluginHost } from "../plugin/host.ts";
+import { registerPlugins } from "../plugin/load.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { remapExitPlugin } from "../../plugins/exit_code.ts";
+import { builtinServicePlugins } from "../../plugins/builtin.ts";
 import { loadServices } from "./load.ts";
 import { SignalPolicy } from "./policy.ts";
 import { ServicesSupervisor } from "./supervisor.ts";
@@ -65,22 +66,12 @@ export async function superviseServices(
   prepare: () => void,
 ): Promise<number> {
   const { libc, log, config, source } = options;
-  if (config.compat !== "denit") {
+  if (!COMPAT[config.compat].services) {
     throw new DenitError(`Cannot run services in --compat ${config.compat} mode`);
   }
   const hasProgram = config.command.length > 0;
   const specs = await loadServices(config.services!, Deno.cwd(), hasProgram ? [MAIN_SERVICE] : []);
-  let host: PluginHost;
-  try {
-    host = await registerPlugins(
-      config,
-      log,
-      config.remapExitCodes.length > 0 ? [remapExitPlugin(config.remapExitCodes)] : [],
-    );
-  } catch (error) {
-    if (error instanceof DenitError) throw error;
-    throw new DenitError(describeError(error));
-  }
+  const host = await registerPlugins(new PluginHost(log), config, builtinServicePlugins(config));
   const entries: ServiceEntry[] = specs.map((spec) => ({
     spec,
     policy: new SignalPolicy(

@@ -11,15 +11,13 @@ import { describeError } from "../errors.ts";
 import type { SignalInfo } from "../ffi/libc.ts";
 import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
 import { signalEveryone } from "../processes.ts";
+import { logReceived, readSignals } from "../signal_intake.ts";
 import type { SignalSource } from "../signal_source.ts";
 import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 
-const SIGINT = 2;
-const SIGQUIT = 3;
-const SIGTERM = 15;
-const SIGCHLD = 17;
+const SIGCHLD = signalNumber("SIGCHLD");
 /** The prefix of a plugin target that names one service: `service:nginx`. */
 export const SERVICE_TARGET = "service:";
 
@@ -28,7 +26,7 @@ export class SignalRouter {
   #s: ServicesSupervisor;
   #source: SignalSource;
   /** Signals that start the stop sequence. */
-  #stopSignals: Set<number>;
+  #stopSignals: Set<SignalName>;
 
   /** `extraStopSignals`: `--stop-signal`, added to TERM, INT and QUIT. */
   constructor(
@@ -38,32 +36,17 @@ export class SignalRouter {
   ) {
     this.#s = supervisor;
     this.#source = source;
-    this.#stopSignals = new Set([SIGTERM, SIGINT, SIGQUIT, ...extraStopSignals]);
+    this.#stopSignals = new Set([
+      "SIGTERM",
+      "SIGINT",
+      "SIGQUIT",
+      ...extraStopSignals.map(signalName),
+    ]);
   }
 
   /** The one loop: read signals forever. */
-  async pump(): Promise<void> {
-    for (;;) {
-      let batch: SignalInfo[];
-      try {
-        batch = await this.#source.next();
-      } catch (error) {
-        this.#s.log.error(`Cannot read signals: ${describeError(error)}`, {
-          event: "signal.error",
-        });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      for (const info of batch) {
-        try {
-          this.#handle(info);
-        } catch (error) {
-          this.#s.log.error(`Cannot handle signal ${info.signo}: ${describeError(error)}`, {
-            event: "signal.error",
-          });
-        }
-      }
-    }
+  pump(): Promise<never> {
+    return readSignals(this.#source, this.#s.log, (info) => this.#handle(info));
   }
 
   #handle(info: SignalInfo): void {
@@ -72,12 +55,7 @@ export class SignalRouter {
       return;
     }
     const name = signalName(info.signo);
-    this.#s.log.info(`Received ${name} from pid ${info.pid}`, {
-      event: "signal.received",
-      signal: name,
-      sender: info.pid,
-      uid: info.uid,
-    });
+    logReceived(this.#s.log, name, info);
     const event: SignalEvent = {
       signal: name,
       senderPid: info.pid,
@@ -103,7 +81,7 @@ export class SignalRouter {
         signal: event.signal,
       });
     } else if (
-      this.#stopSignals.has(signalNumber(decision.signal)) &&
+      this.#stopSignals.has(decision.signal) &&
       !String(decision.target).startsWith(SERVICE_TARGET)
     ) {
       delivered = true;

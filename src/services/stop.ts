@@ -8,18 +8,15 @@
  */
 
 import { describeError } from "../errors.ts";
-import { signalEveryone } from "../processes.ts";
+import { EXIT_SERVICE_FAILED, servicesExitCode } from "../exit_code.ts";
+import { drainLeftovers, KILL_REAP_WAIT_MS, signalEveryone } from "../processes.ts";
 import type { ExitStatus } from "../reaper.ts";
-import { signalName } from "../signals.ts";
+import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
 
-const SIGKILL = 9;
-const SIGTERM = 15;
-const SIGCONT = 18;
-/** How long to wait for SIGKILLed processes to be reaped (a D-state process may never die). */
-const KILL_REAP_WAIT_MS = 2000;
+const SIGKILL = signalNumber("SIGKILL");
 /** How long prefixed output may take to reach its end once every process is gone. */
 const OUTPUT_DRAIN_MS = 1000;
 
@@ -52,7 +49,6 @@ export class StopSequence {
   #exitCode: number | null = null;
   /** The main service's exit, when it ended. */
   #mainStatus: ExitStatus | null = null;
-  #noChildrenWaiters: Array<() => void> = [];
 
   constructor(supervisor: ServicesSupervisor) {
     this.#supervisor = supervisor;
@@ -80,17 +76,8 @@ export class StopSequence {
     this.#run(reason).catch((error) => {
       // Never reached in practice; PID 1 must still leave with a code.
       this.#supervisor.log.error(`Cannot stop cleanly: ${describeError(error)}`);
-      this.#finished.resolve(this.#exitCode ?? 1);
+      this.#finished.resolve(this.#exitCode ?? EXIT_SERVICE_FAILED);
     });
-  }
-
-  /** Reap after SIGCHLD and wake whoever waits for the last child. */
-  reap(): void {
-    const reaper = this.#supervisor.reaper;
-    reaper.reap();
-    if (!reaper.childrenLeft && this.#noChildrenWaiters.length > 0) {
-      for (const wake of this.#noChildrenWaiters.splice(0)) wake();
-    }
   }
 
   async #run(reason: StopReason): Promise<void> {
@@ -132,7 +119,7 @@ export class StopSequence {
     }
     // Lines still in the services' pipes go out before denit does.
     await s.output.drain(OUTPUT_DRAIN_MS);
-    const exitCode = this.#exitCode ?? this.#mainStatus?.exitCode ?? 0;
+    const exitCode = servicesExitCode(this.#exitCode, this.#mainStatus);
     await host.beforeExit({ exitCode, child: this.#mainStatus });
     host.shutdown();
     log.info(`Exiting with code ${exitCode}`, { event: "exit", exitCode });
@@ -185,43 +172,15 @@ export class StopSequence {
     return unit.stopping;
   }
 
-  /** Resolves true when no child is left, false after `ms`. */
-  #waitForNoChildren(ms: number): Promise<boolean> {
-    this.reap();
-    if (!this.#supervisor.reaper.childrenLeft) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
-        resolve(false);
-      }, ms);
-      this.#noChildrenWaiters.push(done);
-    });
-  }
-
   /** Whatever the services left behind: SIGTERM, the drain timeout, then SIGKILL. */
-  async #drain(): Promise<void> {
+  #drain(): Promise<void> {
     const s = this.#supervisor;
-    this.reap();
-    if (!s.reaper.childrenLeft) return;
-    const { drainTimeoutMs } = s.config;
-    if (drainTimeoutMs > 0) {
-      s.log.info(`Sending SIGTERM to the processes left`, {
-        event: "drain.started",
-        timeoutMs: drainTimeoutMs,
-      });
-      signalEveryone(s.libc, SIGTERM);
-      signalEveryone(s.libc, SIGCONT);
-      if (await this.#waitForNoChildren(drainTimeoutMs)) {
-        s.log.info(`Every process left has exited`, { event: "drain.finished" });
-        return;
-      }
-    }
-    s.log.warn(`Killing the processes left after the drain timeout`, { event: "drain.killed" });
-    signalEveryone(s.libc, SIGKILL);
-    await this.#waitForNoChildren(KILL_REAP_WAIT_MS);
+    return drainLeftovers({
+      reaper: s.reaper,
+      log: s.log,
+      timeoutMs: s.config.drainTimeoutMs,
+      signalAll: (signo) => signalEveryone(s.libc, signo),
+      startMessage: "Sending SIGTERM to the processes left",
+    });
   }
 }

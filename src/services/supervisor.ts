@@ -8,14 +8,16 @@
  */
 
 import type { Config } from "../cli.ts";
-import { DenitError, describeError } from "../errors.ts";
+import { describeError } from "../errors.ts";
+import { EXIT_SERVICE_FAILED, exitCodeForError } from "../exit_code.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import type { PluginHost } from "../plugin/host.ts";
-import { decodeWaitStatus, Reaper } from "../reaper.ts";
+import { orphanReporter } from "../orphans.ts";
+import { Reaper } from "../reaper.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { signalName } from "../signals.ts";
+import { signalName, signalNumber } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
 import { OutputPipes } from "./output.ts";
 import type { ServiceIo } from "./output.ts";
@@ -27,7 +29,7 @@ import type { StopReason } from "./stop.ts";
 import { Unit } from "./unit.ts";
 import type { ServiceEntry } from "./unit.ts";
 
-const SIGKILL = 9;
+const SIGKILL = signalNumber("SIGKILL");
 
 /** What the services supervisor needs. */
 export interface ServicesSupervisorOptions {
@@ -62,7 +64,10 @@ export class ServicesSupervisor {
     this.log = options.log;
     this.config = options.config;
     this.host = options.host;
-    this.reaper = new Reaper(options.libc, (pid, status) => this.#onOrphan(pid, status));
+    this.reaper = new Reaper(
+      options.libc,
+      orphanReporter(options.config, options.log, options.host),
+    );
     this.spawner = new Spawner(options.libc, this.reaper);
     this.output = new OutputPipes(options.libc, options.log);
     this.units = options.entries.map((entry) => new Unit(entry, options.log));
@@ -118,7 +123,7 @@ export class ServicesSupervisor {
 
   /** Reap after SIGCHLD. */
   reap(): void {
-    this.#stop.reap();
+    this.reaper.reap();
   }
 
   async #startWhenDependenciesReady(unit: Unit): Promise<void> {
@@ -132,7 +137,7 @@ export class ServicesSupervisor {
       );
       unit.neverReady();
       if (unit.spec.main || unit.spec.critical) {
-        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: EXIT_SERVICE_FAILED });
       } else {
         this.#exits.ended(unit, 1);
       }
@@ -167,7 +172,7 @@ export class ServicesSupervisor {
       io?.started();
     } catch (error) {
       io?.abandon();
-      const exitCode = error instanceof DenitError ? error.exitCode : 125;
+      const exitCode = exitCodeForError(error);
       unit.log.error(`Cannot start service "${unit.name}": ${describeError(error)}`, {
         event: "service.spawn_failed",
         exitCode,
@@ -207,7 +212,7 @@ export class ServicesSupervisor {
       );
       // Start-up cannot go on without it; a service that was ready before keeps running.
       if (!unit.wasReady) {
-        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: 1 });
+        this.#stop.begin({ kind: "failure", service: unit.name, exitCode: EXIT_SERVICE_FAILED });
       }
     });
   }
@@ -257,37 +262,17 @@ export class ServicesSupervisor {
     cwd: string | undefined,
     signal: AbortSignal,
   ): Promise<ExitStatus> {
-    signal.throwIfAborted();
-    const helper = this.spawner.start(
-      { argv, env, ...(cwd ?? this.#cwd) === undefined ? {} : { cwd: cwd ?? this.#cwd! } },
-      "group",
+    const where = cwd ?? this.#cwd;
+    const helper = this.spawner.startHelper(
+      { argv, env, ...(where === undefined ? {} : { cwd: where }) },
+      signal,
     );
     this.log.debug(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
       event: "helper.started",
       pid: helper.pid,
       argv,
     });
-    const kill = () => {
-      this.libc.kill(-helper.pid, SIGKILL);
-      this.libc.kill(helper.pid, SIGKILL);
-    };
-    signal.addEventListener("abort", kill, { once: true });
-    try {
-      return await helper.exited;
-    } finally {
-      signal.removeEventListener("abort", kill);
-    }
-  }
-
-  #onOrphan(pid: number, rawStatus: number): void {
-    const logged = this.config.warnOnReap || this.log.enabled("debug");
-    const watched = this.host.has("onOrphanReaped");
-    if (!logged && !watched) return;
-    const status = decodeWaitStatus(pid, rawStatus);
-    const fields = { event: "zombie.reaped", pid, exitCode: status.exitCode };
-    if (this.config.warnOnReap) this.log.warn(`Reaped zombie process with pid=${pid}`, fields);
-    else this.log.debug(`Reaped zombie process with pid=${pid}`, fields);
-    if (watched) this.host.orphanReaped(status);
+    return await helper.exited;
   }
 }
 

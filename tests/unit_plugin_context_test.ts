@@ -1,0 +1,74 @@
+/**
+ * Every onSignal handler gets a real context, whatever its parameter list:
+ * a context parameter with a default value or a rest parameter make
+ * `handler.length` small, and must still receive `ctx` (it is built lazily,
+ * not skipped by arity).
+ */
+import { equal, ok } from "node:assert/strict";
+import { createLogger } from "../src/log.ts";
+import { definePlugin } from "../src/api.ts";
+import { PluginHost } from "../src/plugin/host.ts";
+import type { PluginContext, SignalDecision, SignalEvent } from "../src/plugin/types.ts";
+
+function startedHost(lines: string[] = []): PluginHost {
+  const log = createLogger({ level: "debug", format: "text", sink: (line) => lines.push(line) });
+  const host = new PluginHost(log);
+  host.start({
+    childPid: () => 42,
+    run: () => Promise.reject(new Error("no helpers in unit tests")),
+    kill: () => true,
+  });
+  return host;
+}
+
+const TERM: SignalEvent = { signal: "SIGTERM", senderPid: 1, senderUid: 0, receivedAt: 0 };
+const KEEP: SignalDecision = { signal: "SIGTERM", target: "group" };
+
+Deno.test("an onSignal handler whose context parameter has a default gets the real context", () => {
+  const lines: string[] = [];
+  const host = startedHost(lines);
+  const fallback = { childPid: -1 } as unknown as PluginContext;
+  let seen: number | null | undefined;
+  host.register(definePlugin({
+    name: "defaulted",
+    onSignal(_event: SignalEvent, _decision: SignalDecision, ctx: PluginContext = fallback) {
+      seen = ctx.childPid;
+      ctx.log.info("hello from a defaulted ctx");
+      return { signal: "SIGQUIT" };
+    },
+  }));
+  const decision = host.decide(TERM, KEEP);
+  ok(!(decision instanceof Promise), "a synchronous chain stays synchronous");
+  equal(decision.signal, "SIGQUIT");
+  equal(seen, 42);
+  ok(lines.some((line) => line.includes("hello from a defaulted ctx")), lines.join("\n"));
+});
+
+Deno.test("an onSignal handler with a rest parameter gets the real context", () => {
+  const host = startedHost();
+  let seen: unknown;
+  host.register(definePlugin({
+    name: "rest",
+    onSignal(...args: [SignalEvent, SignalDecision, PluginContext]) {
+      seen = args[2]?.childPid;
+      return args[2]?.kill("SIGUSR1") ? { target: "child" } : undefined;
+    },
+  }));
+  const decision = host.decide(TERM, KEEP);
+  ok(!(decision instanceof Promise));
+  equal(seen, 42);
+  equal(decision.target, "child");
+});
+
+Deno.test("a context's abort signal is made on first read and is not aborted by a fast hook", () => {
+  const host = startedHost();
+  let aborted: boolean | undefined;
+  host.register(definePlugin({
+    name: "reader",
+    onSignal(_event, _decision, ctx) {
+      aborted = ctx.signal.aborted;
+    },
+  }));
+  host.decide(TERM, KEEP);
+  equal(aborted, false);
+});
