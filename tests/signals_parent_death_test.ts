@@ -2,31 +2,40 @@
 import { deepEqual } from "node:assert/strict";
 import { denitArgv } from "./_helpers/denit.ts";
 import { fixture } from "./_helpers/fixtures.ts";
+import { descendantsOf, killIfAlive } from "./_helpers/process.ts";
 
 Deno.test("denit -p SIGUSR2 forwards SIGUSR2 to the child when its parent dies", async () => {
   const printSignals = await fixture("print_signals");
-  const dir = await Deno.makeTempDir();
+  const denit = denitArgv(["-p", "SIGUSR2", printSignals, "12"])
+    .map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
+  // The parent shell starts denit, says its pid and waits; the test kills the parent once the
+  // child has said "ready" (after it blocked its signals, so the forwarded SIGUSR2 is kept).
+  const parent = new Deno.Command("sh", {
+    args: ["-c", `${denit} & echo "denit $!"; wait`],
+    stdout: "piped",
+  }).spawn();
+  let denitPid = 0;
+  // If denit never forwards, nothing else would end it: kill it and its child by pid.
+  const guard = setTimeout(() => {
+    for (const pid of [...descendantsOf(denitPid), denitPid]) killIfAlive(pid);
+  }, 15_000);
+  const decoder = new TextDecoder();
+  let text = "";
+  let killed = false;
   try {
-    const marker = `${dir}/child-started`;
-    const denit = denitArgv([
-      "-p",
-      "SIGUSR2",
-      "sh",
-      "-c",
-      `touch ${marker}; exec ${printSignals} 12`,
-    ])
-      .map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
-    // The parent starts denit, waits until its child runs, then exits.
-    const parent = `${denit} & while [ ! -e ${marker} ]; do sleep 0.02; done; exit 0`;
-    const output = await new Deno.Command("sh", {
-      args: ["-c", parent],
-      stdout: "piped",
-      signal: AbortSignal.timeout(20_000),
-    }).output();
     // stdout closes once denit and its child, which share it, have exited.
-    const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
-    deepEqual(lines.slice(1), ["12"]);
+    for await (const chunk of parent.stdout) {
+      text += decoder.decode(chunk, { stream: true });
+      denitPid ||= Number(/^denit (\d+)$/m.exec(text)?.[1] ?? 0);
+      if (!killed && /^ready/m.test(text)) {
+        killed = true;
+        parent.kill("SIGKILL");
+      }
+    }
+    await parent.status;
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    clearTimeout(guard);
   }
+  const lines = text.trim().split("\n").filter((line) => !line.startsWith("denit "));
+  deepEqual(lines.slice(1), ["12"]);
 });

@@ -168,8 +168,24 @@ export class StopSequence {
       s.libc.kill(-process.pid, SIGKILL);
       s.libc.kill(process.pid, SIGKILL);
       await within(process.exited, KILL_REAP_WAIT_MS);
+      await this.#groupGone(process.pid, KILL_REAP_WAIT_MS);
     })();
     return unit.stopping;
+  }
+
+  /**
+   * Wait until the SIGKILLed group `pgid` has no member left, reaping as they die: its other
+   * members (a shell's `sleep`) die a moment after the leader, and the drain that follows
+   * should find only what the service really left behind, not processes already dying.
+   */
+  async #groupGone(pgid: number, ms: number): Promise<void> {
+    const s = this.#supervisor;
+    const deadline = performance.now() + ms;
+    for (;;) {
+      s.reaper.reap();
+      if (s.libc.kill(-pgid, 0) !== 0 || performance.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Whatever the services left behind: SIGTERM, the drain timeout, then SIGKILL. */
