@@ -7,7 +7,6 @@
 
 import type { Config } from "../src/cli.ts";
 import { COMPAT } from "../src/compat.ts";
-import { signalName, signalNumber } from "../src/signals.ts";
 import { rewritePlugin } from "./rewrite.ts";
 import { remapExitPlugin } from "./exit_code.ts";
 import { preStopPlugin } from "./pre_stop.ts";
@@ -18,13 +17,14 @@ import { presetPlugin, presetStopSignals } from "./presets.ts";
 export function builtinPlugins(config: Config): unknown[] {
   const plugins: unknown[] = [];
   // The mode's own rewrites first, then -r: a later entry wins.
-  const table: Array<[number, number]> = COMPAT[config.compat].builtinRewrites(config.singleChild)
-    .map(([from, to]) => [signalNumber(from), to === null ? 0 : signalNumber(to)]);
-  table.push(...config.rewrites);
+  const table = [
+    ...COMPAT[config.compat].builtinRewrites(config.singleChild),
+    ...config.rewrites,
+  ];
   plugins.push(rewritePlugin(table));
   for (const preset of config.presets) plugins.push(presetPlugin(preset));
   // An explicit --stop-signal decides; else the presets' stop signals; else SIGTERM.
-  const stopSignals = config.stopSignals?.map(signalName) ?? presetStopSignals(config.presets) ??
+  const stopSignals = config.stopSignals ?? presetStopSignals(config.presets) ??
     ["SIGTERM"];
   if (config.preStop !== null) {
     plugins.push(preStopPlugin({

@@ -4,23 +4,23 @@
  * @module
  */
 
-import { definePlugin, signalName, signalNumber } from "../src/api.ts";
-import type { Plugin } from "../src/api.ts";
+import { definePlugin } from "../src/api.ts";
+import type { Plugin, SignalName } from "../src/api.ts";
 
-/** A rewrite table: signal number → replacement number, 0 to drop. Later entries win. */
-export type RewriteTable = ReadonlyArray<readonly [number, number]>;
+/** A rewrite table: signal → replacement, `null` to drop. Later entries win. */
+export type RewriteTable = ReadonlyArray<readonly [SignalName, SignalName | null]>;
 
 /** The plugin behind `-r/--rewrite`. It runs first (`pre`), so other plugins see the result. */
 export function rewritePlugin(table: RewriteTable): Plugin {
-  const map = new Map<number, number>(table);
+  const map = new Map<SignalName, SignalName | null>(table);
   return definePlugin({
     name: "rewrite",
     order: "pre",
     onSignal(_event, decision) {
       if (decision.signal === null) return;
-      const to = map.get(signalNumber(decision.signal));
+      const to = map.get(decision.signal);
       if (to === undefined) return;
-      return { signal: to === 0 ? null : signalName(to) };
+      return { signal: to };
     },
   });
 }

@@ -44,8 +44,8 @@ export interface Config {
   subreaper: boolean;
   /** `-p`: signal denit gets when its parent dies. */
   parentDeathSignal: SignalName | null;
-  /** `-r`: signal number → replacement (0 drops it), in the order given. */
-  rewrites: Array<[number, number]>;
+  /** `-r`: signal → replacement (`null` drops it), in the order given. */
+  rewrites: Array<[SignalName, SignalName | null]>;
   /** `-e`: exit codes reported as 0. */
   remapExitCodes: number[];
   /** `-w`: log every reaped zombie at warn level. */
@@ -64,7 +64,7 @@ export interface Config {
    * The received signals that start a stop (pre-stop and stop timeout watch them); `null`:
    * not given, so the presets' stop signals (TERM, INT, QUIT), else SIGTERM alone.
    */
-  stopSignals: number[] | null;
+  stopSignals: SignalName[] | null;
   /** SIGKILL everything this long after the stop signal was forwarded. */
   stopTimeoutMs: number | null;
   /** `--services FILE`: run the file's services (PROGRAM, if any, becomes the main one). */
@@ -162,17 +162,20 @@ export function neverReceived(signo: number): string | null {
 }
 
 /** A signal that must reach the chain: known, and one denit receives. */
-function parseReceivedSignal(name: string, value: string): number {
+function parseReceivedSignal(name: string, value: string): SignalName {
   const signo = parseSignalOption(name, value);
   const why = neverReceived(signo);
   if (why !== null) {
     bad(`Invalid value for ${name}: ${signalName(signo)} can never trigger (${why})`);
   }
-  return signo;
+  return signalName(signo);
 }
 
 /** `S:R` with names or numbers; `R` may be `0` or `drop`. */
-export function parseRewrite(value: string, name = "--rewrite"): [number, number] {
+export function parseRewrite(
+  value: string,
+  name = "--rewrite",
+): [SignalName, SignalName | null] {
   const parts = value.split(":");
   const where = value.trim() === ""
     ? `Invalid rewrite for ${name}`
@@ -188,7 +191,7 @@ export function parseRewrite(value: string, name = "--rewrite"): [number, number
   const dropped = ["0", "drop"].includes(toText.trim().toLowerCase());
   const to = dropped ? 0 : parseSignal(toText);
   if (to === null) return bad(`${where}: unknown signal ${quote(toText.trim())}`);
-  return [from, to];
+  return [signalName(from), to === 0 ? null : signalName(to)];
 }
 
 /** `--stop-signal` given on the command line replaces the environment's list. */
@@ -411,8 +414,8 @@ const OPTIONS: readonly OptionSpec[] = [
       if (c.stopSignals === null || (fromFlag && !stopSignalsFromFlags.has(c))) c.stopSignals = [];
       if (fromFlag) stopSignalsFromFlags.add(c);
       for (const item of v.split(/[\s,]+/).filter(Boolean)) {
-        const signo = parseReceivedSignal(s, item);
-        if (!c.stopSignals.includes(signo)) c.stopSignals.push(signo);
+        const signal = parseReceivedSignal(s, item);
+        if (!c.stopSignals.includes(signal)) c.stopSignals.push(signal);
       }
       if (c.stopSignals.length === 0) bad(`Invalid value for ${s}: empty`);
     },

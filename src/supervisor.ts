@@ -247,11 +247,9 @@ export class Supervisor {
         return;
       case "term-group": {
         // SIGTERM through the rewrite table (`-r 15:0` sends nothing).
-        let signo = signalNumber("SIGTERM");
-        for (const [from, to] of this.#config.rewrites) {
-          if (from === signalNumber("SIGTERM")) signo = to;
-        }
-        if (signo !== 0) forward.group(signo);
+        let signal: SignalName | null = "SIGTERM";
+        for (const [from, to] of this.#config.rewrites) if (from === "SIGTERM") signal = to;
+        if (signal !== null) forward.group(signalNumber(signal));
         return;
       }
       case "drain":

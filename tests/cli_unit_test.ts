@@ -33,7 +33,7 @@ Deno.test("parseCommandLine() reads short clusters and attached values", () => {
   const parsed = config(["-vvc", "-r15:3", "-r", "USR1:drop", "-e", "143", "sleep", "1"]);
   equal(parsed.verbosity, 3);
   equal(parsed.singleChild, true);
-  deepEqual(parsed.rewrites, [[15, 3], [10, 0]]);
+  deepEqual(parsed.rewrites, [["SIGTERM", "SIGQUIT"], ["SIGUSR1", null]]);
   deepEqual(parsed.remapExitCodes, [143]);
   deepEqual(parsed.command, ["sleep", "1"]);
 });
@@ -48,7 +48,7 @@ Deno.test("parseCommandLine() reads long options with = and separate values", ()
   ]);
   equal(parsed.drainTimeoutMs, 1500);
   equal(parsed.logFormat, "json");
-  deepEqual(parsed.rewrites, [[15, 3]]);
+  deepEqual(parsed.rewrites, [["SIGTERM", "SIGQUIT"]]);
 });
 
 Deno.test("parseCommandLine() answers help, version and licence", () => {
@@ -83,7 +83,7 @@ Deno.test("parseCommandLine() honours env twins, flags winning", () => {
     DENIT_PLUGIN: "/a.ts:/b.ts",
     DENIT_PRESET: "nginx",
   });
-  deepEqual(parsed.rewrites, [[15, 3], [10, 0], [15, 2]]);
+  deepEqual(parsed.rewrites, [["SIGTERM", "SIGQUIT"], ["SIGUSR1", null], ["SIGTERM", "SIGINT"]]);
   equal(parsed.singleChild, true);
   equal(parsed.drainTimeoutMs, 500);
   deepEqual(parsed.plugins, [{ path: "/a.ts" }, { path: "/b.ts" }]);
@@ -117,7 +117,7 @@ Deno.test("parseDuration() and parseRewrite() read units and names", () => {
   equal(parseDuration("x", "2"), 2000);
   equal(parseDuration("x", "250ms"), 250);
   equal(parseDuration("x", "1m"), 60_000);
-  deepEqual(parseRewrite("sigterm:sigquit"), [15, 3]);
-  deepEqual(parseRewrite("RTMIN+1:drop"), [35, 0]);
+  deepEqual(parseRewrite("sigterm:sigquit"), ["SIGTERM", "SIGQUIT"]);
+  deepEqual(parseRewrite("RTMIN+1:drop"), ["SIGRTMIN+1", null]);
   throws(() => parseDuration("x", "1e9"));
 });

@@ -19,10 +19,13 @@ function config(args: string[], env: Record<string, string> = {}): Config {
 
 Deno.test("--stop-signal is repeatable or a list; the flags replace DENIT_STOP_SIGNAL", () => {
   equal(config([]).stopSignals, null);
-  deepEqual(config(["--stop-signal", "QUIT", "--stop-signal", "SIGINT"]).stopSignals, [3, 2]);
-  deepEqual(config(["--stop-signal", "QUIT,TERM"]).stopSignals, [3, 15]);
-  deepEqual(config([], { DENIT_STOP_SIGNAL: "USR1, USR2" }).stopSignals, [10, 12]);
-  deepEqual(config(["--stop-signal=QUIT"], { DENIT_STOP_SIGNAL: "USR1" }).stopSignals, [3]);
+  deepEqual(config(["--stop-signal", "QUIT", "--stop-signal", "SIGINT"]).stopSignals, [
+    "SIGQUIT",
+    "SIGINT",
+  ]);
+  deepEqual(config(["--stop-signal", "QUIT,TERM"]).stopSignals, ["SIGQUIT", "SIGTERM"]);
+  deepEqual(config([], { DENIT_STOP_SIGNAL: "USR1, USR2" }).stopSignals, ["SIGUSR1", "SIGUSR2"]);
+  deepEqual(config(["--stop-signal=QUIT"], { DENIT_STOP_SIGNAL: "USR1" }).stopSignals, ["SIGQUIT"]);
 });
 
 Deno.test("signals that can never trigger are refused as stop signals and rewrite sources (125)", () => {

@@ -32,7 +32,7 @@ export class SignalRouter {
   constructor(
     supervisor: ServicesSupervisor,
     source: SignalSource,
-    extraStopSignals: readonly number[],
+    extraStopSignals: readonly SignalName[],
   ) {
     this.#s = supervisor;
     this.#source = source;
@@ -40,7 +40,7 @@ export class SignalRouter {
       "SIGTERM",
       "SIGINT",
       "SIGQUIT",
-      ...extraStopSignals.map(signalName),
+      ...extraStopSignals,
     ]);
   }
 
