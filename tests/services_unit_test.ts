@@ -5,7 +5,14 @@ import { SignalPolicy } from "../src/services/policy.ts";
 import { Unit } from "../src/services/unit.ts";
 import { validateServices } from "../src/services/validate.ts";
 
-const [HUP, QUIT, USR1, USR2, TERM, WINCH] = [1, 3, 10, 12, 15, 28];
+const [HUP, QUIT, USR1, USR2, TERM, WINCH] = [
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGTERM",
+  "SIGWINCH",
+] as const;
 
 Deno.test("SignalPolicy: the table first, then the preset; the stop signal follows", () => {
   const plain = new SignalPolicy(new Map(), [], null);
@@ -14,7 +21,7 @@ Deno.test("SignalPolicy: the table first, then the preset; the stop signal follo
   equal(plain.masterOnly, false);
 
   const nginx = new SignalPolicy(new Map(), ["nginx"], null);
-  deepEqual([TERM, WINCH, USR2, HUP].map((s) => nginx.forward(s)), [QUIT, 0, 0, HUP]);
+  deepEqual([TERM, WINCH, USR2, HUP].map((s) => nginx.forward(s)), [QUIT, null, null, HUP]);
   equal(nginx.stopSignal, QUIT);
   equal(nginx.masterOnly, true);
 
@@ -23,7 +30,7 @@ Deno.test("SignalPolicy: the table first, then the preset; the stop signal follo
 
   // A table entry that makes SIGTERM something the preset rewrites, or drops it.
   equal(new SignalPolicy(new Map([[USR1, TERM]]), ["nginx"], null).forward(USR1), QUIT);
-  equal(new SignalPolicy(new Map([[TERM, 0]]), [], null).stopSignal, TERM);
+  equal(new SignalPolicy(new Map([[TERM, null]]), [], null).stopSignal, TERM);
   equal(new SignalPolicy(new Map([[TERM, USR1]]), [], null).stopSignal, USR1);
   equal(new SignalPolicy(new Map(), ["nginx"], USR2).stopSignal, USR2);
 });

@@ -48,8 +48,8 @@ Deno.test("validateServices: durations, signals and readiness are converted", ()
   });
   equal(spec!.stopGraceMs, 1500);
   equal(spec!.readyTimeoutMs, 2000);
-  equal(spec!.stopSignal, 3);
-  deepEqual([...spec!.signals], [[1, 12], [28, 0]]);
+  equal(spec!.stopSignal, "SIGQUIT");
+  deepEqual([...spec!.signals], [["SIGHUP", "SIGUSR2"], ["SIGWINCH", null]]);
   deepEqual(spec!.ready, { kind: "tcp", hostname: "127.0.0.1", port: 8080 });
   deepEqual(spec!.restartLimit, { count: 3, windowMs: 60_000 });
   deepEqual(spec!.backoff, { initialMs: 100, maxMs: 1000 });

@@ -7,7 +7,8 @@
 
 import { parseDuration, quote } from "../cli.ts";
 import { DenitError } from "../errors.ts";
-import { signalFromApi } from "../signals.ts";
+import { signalFromApi, signalName } from "../signals.ts";
+import type { SignalName } from "../signals.ts";
 import { shellArgv } from "./shell.ts";
 
 /** A user's value, as a message shows it. */
@@ -95,12 +96,12 @@ export class FieldReader {
     return this.durationOf(field, this.#raw[field], fallback);
   }
 
-  signal(field: string, value: unknown): number {
+  signal(field: string, value: unknown): SignalName {
     const signo = signalFromApi(value);
     if (signo === null) {
       this.fail(field, `must be a signal name such as "SIGQUIT", not ${describe(value)}`);
     }
-    return signo;
+    return signalName(signo);
   }
 
   argv(field: string, value: unknown): string[] {

@@ -6,50 +6,44 @@
  * @module
  */
 
-import { signalNumber } from "../signals.ts";
-
-const SIGQUIT = signalNumber("SIGQUIT");
-const SIGUSR2 = signalNumber("SIGUSR2");
-const SIGTERM = signalNumber("SIGTERM");
-const SIGWINCH = signalNumber("SIGWINCH");
+import type { SignalName } from "../signals.ts";
 
 /** What a service does with signals. */
 export class SignalPolicy {
-  #table: ReadonlyMap<number, number>;
+  #table: ReadonlyMap<SignalName, SignalName | null>;
   #presets: readonly string[];
-  #stopSignal: number | null;
+  #stopSignal: SignalName | null;
 
   /**
-   * `table`: signal → replacement (0 drops), applied first. `presets`: "nginx",
-   * "php-fpm". `stopSignal`: sent as is to stop the service, or null for
-   * SIGTERM through the policy.
+   * `table`: signal → replacement (`null` drops), applied first. `presets`:
+   * "nginx", "php-fpm". `stopSignal`: sent as is to stop the service, or null
+   * for SIGTERM through the policy.
    */
   constructor(
-    table: ReadonlyMap<number, number>,
+    table: ReadonlyMap<SignalName, SignalName | null>,
     presets: readonly string[],
-    stopSignal: number | null,
+    stopSignal: SignalName | null,
   ) {
     this.#table = table;
     this.#presets = presets;
     this.#stopSignal = stopSignal;
   }
 
-  /** The signal to send for a received one; 0 drops it. */
-  forward(signo: number): number {
-    let result = this.#table.get(signo) ?? signo;
+  /** The signal to send for a received one; `null` drops it. */
+  forward(signal: SignalName): SignalName | null {
+    let result: SignalName | null = this.#table.has(signal) ? this.#table.get(signal)! : signal;
     for (const preset of this.#presets) {
-      if (result === 0) return 0;
-      if (result === SIGTERM) result = SIGQUIT;
-      else if (preset === "nginx" && (result === SIGWINCH || result === SIGUSR2)) result = 0;
+      if (result === null) return null;
+      if (result === "SIGTERM") result = "SIGQUIT";
+      else if (preset === "nginx" && (result === "SIGWINCH" || result === "SIGUSR2")) result = null;
     }
     return result;
   }
 
   /** The signal that stops the service. A table that drops SIGTERM still stops it with SIGTERM. */
-  get stopSignal(): number {
+  get stopSignal(): SignalName {
     if (this.#stopSignal !== null) return this.#stopSignal;
-    const forwarded = this.forward(SIGTERM);
-    return forwarded === 0 ? SIGTERM : forwarded;
+    return this.forward("SIGTERM") ?? "SIGTERM";
   }
 
   /** Whether signals go to the service's own pid only (its master), not its process group. */

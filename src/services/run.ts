@@ -14,7 +14,6 @@ import type { Logger } from "../log.ts";
 import { PluginHost } from "../plugin/host.ts";
 import { registerPlugins } from "../plugin/load.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { signalNumber } from "../signals.ts";
 import { builtinServicePlugins } from "../../plugins/builtin.ts";
 import { loadServices } from "./load.ts";
 import { SignalPolicy } from "./policy.ts";
@@ -39,9 +38,7 @@ function mainService(config: Config, others: readonly ServiceSpec[]): ServiceEnt
     env: {},
     cwd: null,
     preset: null,
-    signals: new Map(
-      config.rewrites.map(([from, to]) => [signalNumber(from), to === null ? 0 : signalNumber(to)]),
-    ),
+    signals: new Map(config.rewrites),
     stopSignal: null,
     stopGraceMs: config.stopTimeoutMs ?? 10_000,
     dependsOn: others.map((other) => other.name),

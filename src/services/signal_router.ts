@@ -109,13 +109,13 @@ export class SignalRouter {
         this.#s.log.warn(`Cannot forward signal "${name}": no service named ${target}`);
         return false;
       }
-      return this.#s.signalUnit(unit, signo);
+      return this.#s.signalUnit(unit, name);
     }
     let delivered = false;
     for (const unit of this.#s.units) {
       if (unit.process === null) continue;
-      const forwarded = unit.policy.forward(signo);
-      if (forwarded === 0) {
+      const forwarded = unit.policy.forward(name);
+      if (forwarded === null) {
         unit.log.info(`Dropped ${name} for service "${unit.name}"`, {
           event: "signal.dropped",
           signal: name,

@@ -11,7 +11,7 @@ import { describeError } from "../errors.ts";
 import { EXIT_SERVICE_FAILED, servicesExitCode } from "../exit_code.ts";
 import { drainLeftovers, KILL_REAP_WAIT_MS, signalEveryone } from "../processes.ts";
 import type { ExitStatus } from "../reaper.ts";
-import { signalName, signalNumber } from "../signals.ts";
+import { signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
@@ -105,7 +105,7 @@ export class StopSequence {
       const ms = config.stopTimeoutMs;
       timer = setTimeout(() => {
         log.warn(`Stop timeout of ${ms} ms passed; sending SIGKILL`, { event: "stop.timeout" });
-        for (const unit of s.units) s.signalUnit(unit, SIGKILL);
+        for (const unit of s.units) s.signalUnit(unit, "SIGKILL");
         signalEveryone(s.libc, SIGKILL);
       }, ms);
     }
@@ -153,13 +153,13 @@ export class StopSequence {
       const process = unit.process;
       if (process === null) return;
       const s = this.#supervisor;
-      const signo = unit.policy.stopSignal;
+      const signal = unit.policy.stopSignal;
       const graceMs = unit.spec.stopGraceMs;
       unit.log.info(
-        `Stopping service "${unit.name}" (pid ${process.pid}) with ${signalName(signo)}`,
-        { event: "service.stopping", signal: signalName(signo), pid: process.pid, graceMs },
+        `Stopping service "${unit.name}" (pid ${process.pid}) with ${signal}`,
+        { event: "service.stopping", signal, pid: process.pid, graceMs },
       );
-      s.signalUnit(unit, signo);
+      s.signalUnit(unit, signal);
       if (await within(process.exited, graceMs)) return;
       unit.log.warn(
         `Service "${unit.name}" did not exit within ${graceMs} ms; sending SIGKILL to its group`,

@@ -17,7 +17,8 @@ import { orphanReporter } from "../orphans.ts";
 import { Reaper } from "../reaper.ts";
 import type { ExitStatus } from "../reaper.ts";
 import type { SignalSource } from "../signal_source.ts";
-import { signalName, signalNumber } from "../signals.ts";
+import { signalNumber } from "../signals.ts";
+import type { SignalName } from "../signals.ts";
 import { Spawner } from "../spawner.ts";
 import { OutputPipes } from "./output.ts";
 import type { ServiceIo } from "./output.ts";
@@ -28,8 +29,6 @@ import { StopSequence } from "./stop.ts";
 import type { StopReason } from "./stop.ts";
 import { Unit } from "./unit.ts";
 import type { ServiceEntry } from "./unit.ts";
-
-const SIGKILL = signalNumber("SIGKILL");
 
 /** What the services supervisor needs. */
 export interface ServicesSupervisorOptions {
@@ -230,14 +229,13 @@ export class ServicesSupervisor {
   }
 
   /** Signal a service: its master only under a preset, else its process group. */
-  signalUnit(unit: Unit, signo: number, wholeGroup = false): boolean {
+  signalUnit(unit: Unit, name: SignalName, wholeGroup = false): boolean {
     const process = unit.process;
     if (process === null) return false;
-    const pid = unit.policy.masterOnly && !wholeGroup && signo !== SIGKILL
+    const pid = unit.policy.masterOnly && !wholeGroup && name !== "SIGKILL"
       ? process.pid
       : -process.pid;
-    const errno = this.libc.kill(pid, signo);
-    const name = signalName(signo);
+    const errno = this.libc.kill(pid, signalNumber(name));
     if (errno === 0) {
       unit.log.info(`Forwarded ${name} to service "${unit.name}"`, {
         event: "signal.forwarded",

@@ -85,9 +85,9 @@ export interface ServiceSpec {
   cwd: string | null;
   preset: "nginx" | "php-fpm" | null;
   /** Signal number → replacement number, 0 drops; applied before the preset. */
-  signals: Map<number, number>;
+  signals: Map<SignalName, SignalName | null>;
   /** Explicit stop signal, or null for SIGTERM through the policy. */
-  stopSignal: number | null;
+  stopSignal: SignalName | null;
   stopGraceMs: number;
   dependsOn: string[];
   ready: ReadySpec | null;

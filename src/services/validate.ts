@@ -10,6 +10,7 @@ import { quote } from "../cli.ts";
 import { DenitError } from "../errors.ts";
 import { describe, FieldReader, isRecord } from "./fields.ts";
 import type { ReadySpec, ServiceSpec } from "./types.ts";
+import type { SignalName } from "../signals.ts";
 
 const SERVICE_KEYS = new Set([
   "name",
@@ -90,14 +91,16 @@ function readySpec(r: FieldReader): ReadySpec | null {
   }
 }
 
-function signalTable(r: FieldReader): Map<number, number> {
-  const table = new Map<number, number>();
+function signalTable(r: FieldReader): Map<SignalName, SignalName | null> {
+  const table = new Map<SignalName, SignalName | null>();
   const raw = r.record("signals");
   if (raw === null) return table;
   for (const [from, to] of Object.entries(raw)) {
-    const fromNumber = r.signal("signals", from);
-    if (fromNumber === 9 || fromNumber === 19) r.fail("signals", `cannot rewrite ${from}`);
-    table.set(fromNumber, to === null ? 0 : r.signal("signals", to));
+    const fromName = r.signal("signals", from);
+    if (fromName === "SIGKILL" || fromName === "SIGSTOP") {
+      r.fail("signals", `cannot rewrite ${from}`);
+    }
+    table.set(fromName, to === null ? null : r.signal("signals", to));
   }
   return table;
 }
