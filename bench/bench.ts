@@ -18,7 +18,7 @@ import { buildAll } from "./build.ts";
 import { inits } from "./inits.ts";
 import type { Init } from "./inits.ts";
 import { forwarding, idle, reaping, startUp, termToExit, wallTrue } from "./metrics.ts";
-import { tables, verdicts } from "./report.ts";
+import { floorTable, tables, verdicts } from "./report.ts";
 import type { Results } from "./report.ts";
 
 const { values } = parseArgs({
@@ -141,6 +141,11 @@ const machine = {
 console.log(`## denit benchmark (${machine.mode}, ${machine.date})\n`);
 console.log(`${machine.cpus} CPUs, ${machine.cpu}, Linux ${machine.kernel}, Deno ${machine.deno}`);
 console.log(tables(results, units));
+console.log(
+  "### Against the two-stage floor\n\n" +
+    "denit ÷ `bench/floors/two_stage.ts` (denit's design and nothing else), medians.\n",
+);
+console.log(floorTable(results));
 console.log("### Targets\n\n| target | this run | met |\n|---|---|---|");
 for (const verdict of verdicts(results, lost)) {
   console.log(`| ${verdict.target} | ${verdict.value} | ${verdict.met ? "yes" : "**no**"} |`);
