@@ -22,6 +22,7 @@ import { signalName, signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { Spawner } from "./spawner.ts";
 import type { StartedProcess } from "./spawner.ts";
+import { warmUp } from "./warm_up.ts";
 
 const SIGHUP = 1;
 const SIGKILL = 9;
@@ -140,6 +141,7 @@ export class Supervisor {
       isolation,
     });
     if (this.#childCwd === undefined) moveToRoot();
+    warmUp(this.#libc, this.#source); // idle while the child starts: compile the paths a signal takes
 
     const early = this.#early ?? [];
     this.#early = null;
