@@ -31,6 +31,7 @@ const plan = quick
     runs: 10,
     signals: 300,
     signalRounds: 3,
+    idleMs: 100,
     gapUs: 1000,
     reapRuns: 1,
     zombies: 2000,
@@ -40,6 +41,7 @@ const plan = quick
     runs: 40,
     signals: 1000,
     signalRounds: 4,
+    idleMs: 100,
     gapUs: 1000,
     reapRuns: 5,
     zombies: 10000,
@@ -54,6 +56,7 @@ const units: Record<string, string> = {
   "start-up": "ms, exec of the init → first instruction of the child",
   "true-wall": "ms, `init -- /bin/true`, fork → reaped",
   "term-exit": "ms, SIGTERM to the init → init reaped",
+  "term-exit-idle": "ms, the same, SIGTERM sent 100 ms after the child is ready",
   "forwarding": "ms, kill(init) → child's handler (SIGUSR2, 1 ms apart)",
   "reaping": "zombies/s, 10,000 (quick: 2,000) handed to PID 1 at once",
   "rss-hwm": "KiB, VmHWM",
@@ -83,6 +86,7 @@ for (let round = 0; round < plan.runs; round++) {
     record("start-up", init.name, await startUp(init));
     record("true-wall", init.name, await wallTrue(init));
     record("term-exit", init.name, await termToExit(init));
+    record("term-exit-idle", init.name, await termToExit(init, plan.idleMs));
   }
 }
 console.error(

@@ -31,6 +31,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     metrics: { type: "string", default: "start-up,true-wall,term-exit" },
     callgrind: { type: "boolean", default: false },
+    build: { type: "boolean", default: true }, // --no-build: another run is using bench/.build
   },
 });
 const runs = Number(values.runs);
@@ -117,7 +118,7 @@ async function instructions(variant: Init, outDir: string): Promise<number> {
   return total / 1e6;
 }
 
-await buildAll();
+if (values.build) await buildAll();
 const dir = await Deno.makeTempDir({ prefix: "denit-levers-" });
 try {
   const run = [DENO, "run", "-A", "--no-lock"];
@@ -134,7 +135,12 @@ try {
   }
   const wanted = values.metrics.split(",");
   const metrics = Object.fromEntries(
-    Object.entries({ "start-up": startUp, "true-wall": wallTrue, "term-exit": termToExit })
+    Object.entries({
+      "start-up": startUp,
+      "true-wall": wallTrue,
+      "term-exit": (init: Init) => termToExit(init),
+      "term-exit-idle": (init: Init) => termToExit(init, 200),
+    })
       .filter(([name]) => wanted.includes(name)),
   );
   if (values.callgrind) {

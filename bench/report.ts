@@ -94,6 +94,11 @@ export function floorFigures(results: Results): FloorFigure[] {
     text: "≤ 1.10×",
   });
   add("SIGTERM → denit reaped", "term-exit", ms, { source: 1.2, bundle: 1.2, text: "≤ 1.20×" });
+  add("the same, SIGTERM 100 ms after start", "term-exit-idle", ms, {
+    source: 1.2,
+    bundle: 1.2,
+    text: "≤ 1.20×",
+  });
   add(
     "burst reaping (zombies handed over at once)",
     "reaping",
