@@ -26,6 +26,7 @@ import { summarize } from "./stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
+  allowNegative: true,
   options: {
     runs: { type: "string", default: "20" },
     only: { type: "string" },
