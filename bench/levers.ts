@@ -70,6 +70,13 @@ const LEVERS: Record<string, Patch[]> = {
   "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the DOMException abort after the spawn. Taken out here. */
   "no-warm-abort": [["src/warm_up.ts", /\n\s*new AbortController\(\)[^\n]*/, ""]],
+  /** Kept (src/os_bytes.ts): NULs found with indexOf. Put back here: the byte loop. */
+  "byte-loop": [[
+    "src/os_bytes.ts",
+    /for \(let end = bytes\.indexOf\(0\); end >= 0; end = bytes\.indexOf\(0, start\)\) \{\n(\s*)items\.push\(bytes\.subarray\(start, end\)\);\n\s*start = end \+ 1;/,
+    "for (let end = 0; end < bytes.length; end++) {\n$1if (bytes[end] !== 0) continue;\n" +
+    "$1items.push(bytes.subarray(start, end));\n$1start = end + 1;",
+  ]],
   /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
   "no-warm-up": [
     ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
