@@ -18,7 +18,7 @@ import { buildAll } from "./build.ts";
 import { inits } from "./inits.ts";
 import type { Init } from "./inits.ts";
 import { forwarding, idle, reaping, startUp, termToExit, wallTrue } from "./metrics.ts";
-import { tables, verdicts } from "./report.ts";
+import { floorTable, tables, verdicts } from "./report.ts";
 import type { Results } from "./report.ts";
 
 const { values } = parseArgs({
@@ -31,6 +31,7 @@ const plan = quick
     runs: 10,
     signals: 300,
     signalRounds: 3,
+    idleMs: 100,
     gapUs: 1000,
     reapRuns: 1,
     zombies: 2000,
@@ -40,6 +41,7 @@ const plan = quick
     runs: 40,
     signals: 1000,
     signalRounds: 4,
+    idleMs: 100,
     gapUs: 1000,
     reapRuns: 5,
     zombies: 10000,
@@ -54,6 +56,7 @@ const units: Record<string, string> = {
   "start-up": "ms, exec of the init → first instruction of the child",
   "true-wall": "ms, `init -- /bin/true`, fork → reaped",
   "term-exit": "ms, SIGTERM to the init → init reaped",
+  "term-exit-idle": "ms, the same, SIGTERM sent 100 ms after the child is ready",
   "forwarding": "ms, kill(init) → child's handler (SIGUSR2, 1 ms apart)",
   "reaping": "zombies/s, 10,000 (quick: 2,000) handed to PID 1 at once",
   "rss-hwm": "KiB, VmHWM",
@@ -83,6 +86,7 @@ for (let round = 0; round < plan.runs; round++) {
     record("start-up", init.name, await startUp(init));
     record("true-wall", init.name, await wallTrue(init));
     record("term-exit", init.name, await termToExit(init));
+    record("term-exit-idle", init.name, await termToExit(init, plan.idleMs));
   }
 }
 console.error(
@@ -141,6 +145,11 @@ const machine = {
 console.log(`## denit benchmark (${machine.mode}, ${machine.date})\n`);
 console.log(`${machine.cpus} CPUs, ${machine.cpu}, Linux ${machine.kernel}, Deno ${machine.deno}`);
 console.log(tables(results, units));
+console.log(
+  "### Against the two-stage floor\n\n" +
+    "denit ÷ `bench/floors/two_stage.ts` (denit's design and nothing else), medians.\n",
+);
+console.log(floorTable(results));
 console.log("### Targets\n\n| target | this run | met |\n|---|---|---|");
 for (const verdict of verdicts(results, lost)) {
   console.log(`| ${verdict.target} | ${verdict.value} | ${verdict.met ? "yes" : "**no**"} |`);

@@ -1,18 +1,18 @@
 /**
- * `deno run -A bench/levers.ts [--runs N]`: measures the start-up levers of
- * the benchmark issue on patched copies of denit, without editing src/.
+ * `deno run -A bench/levers.ts [--runs N] [--only a,b]`: measures levers of the
+ * performance issue one at a time, on patched copies of this checkout (src/ is
+ * left as it is), each against denit as it is and the two-stage floor.
  *
- * Variants (each as PID 1, runs interleaved like bench.ts):
- * - denit: /work/main/mod.ts as it is;
- * - bundle: `deno bundle mod.ts` (one file, no module graph to load);
- * - lazy: a copy whose main.ts imports supervise.ts through a computed
- *   specifier, so stage one does not load the supervisor's modules;
- * - exitnow: a copy in a temp dir whose runCli() ends with libc `_exit`
- *   (`openLibc().exitNow(code)`) instead of `Deno.exit(code)`;
- * - bundle+exitnow: both;
- * - floor-2stage: the two-stage floor, for the ratios.
+ * Each variant is a copy with one patch (a list of file, pattern, replacement);
+ * a pattern that no longer matches fails the run, so a lever is never measured
+ * on code that silently stayed the same. Runs are interleaved (the order rotates
+ * every round) so machine drift hits every variant alike.
  *
  * Prints, per metric, the median and the ratio to denit and to the floor.
+ * `--metrics term-exit` measures only that; `--callgrind` instead counts the
+ * instructions (valgrind, every thread, both stages, load-independent) of
+ * `init -- /bin/true` for each variant, for levers too small for wall time on a
+ * loaded machine.
  *
  * @module
  */
@@ -26,58 +26,137 @@ import { summarize } from "./stats.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { runs: { type: "string", default: "20" } },
+  allowNegative: true,
+  options: {
+    runs: { type: "string", default: "20" },
+    only: { type: "string" },
+    metrics: { type: "string", default: "start-up,true-wall,term-exit" },
+    callgrind: { type: "boolean", default: false },
+    build: { type: "boolean", default: true }, // --no-build: another run is using bench/.build
+  },
 });
 const runs = Number(values.runs);
 const DENO = Deno.execPath();
 
-/** A copy of denit in `dir` with src/main.ts patched; returns its mod.ts. */
-async function patchedCopy(dir: string, from: RegExp, to: string): Promise<string> {
+/** One edit: in `file`, replace `from` with `to`. */
+type Patch = [file: string, from: RegExp, to: string];
+
+/**
+ * The levers, each as the patch that turns it on in a copy of denit as it was before the lever
+ * was kept (a kept lever is measured the other way round: its patch takes it out).
+ */
+const LEVERS: Record<string, Patch[]> = {
+  /**
+   * Stage one imports the supervisor through a specifier Deno cannot see ahead
+   * of time, so it neither reads nor type-strips modules only stage two runs.
+   */
+  "stage1-lazy": [[
+    "src/main.ts",
+    /await import\("\.\/supervise\.ts"\)/,
+    'await import(new URL("./supervise.ts", import.meta.url).href)',
+  ]],
+  /** The services modules leave the single-child start-up graph (both stages). */
+  "services-lazy": [[
+    "src/supervise.ts",
+    /await import\("\.\/services\/run\.ts"\)/,
+    'await import(new URL("./services/run.ts", import.meta.url).href)',
+  ]],
+  /** Kept (src/ffi/libc.ts): `read` and `_exit` bound at the spawn. Taken out here. */
+  "no-bind-read-exit": [
+    ["src/ffi/libc.ts", /\n\s*void c\.read;[^\n]*/, ""],
+    ["src/ffi/libc.ts", /\n\s*void c\._exit;[^\n]*/, ""],
+  ],
+  /** Kept (src/warm_up.ts): the SIGCHLD denit sends itself after the spawn. Taken out here. */
+  "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
+  /** Kept (src/warm_up.ts): the DOMException abort after the spawn. Taken out here. */
+  "no-warm-abort": [["src/warm_up.ts", /\n\s*new AbortController\(\)[^\n]*/, ""]],
+  /** Kept (src/os_bytes.ts): NULs found with indexOf. Put back here: the byte loop. */
+  "byte-loop": [[
+    "src/os_bytes.ts",
+    /for \(let end = bytes\.indexOf\(0\); end >= 0; end = bytes\.indexOf\(0, start\)\) \{\n(\s*)items\.push\(bytes\.subarray\(start, end\)\);\n\s*start = end \+ 1;/,
+    "for (let end = 0; end < bytes.length; end++) {\n$1if (bytes[end] !== 0) continue;\n" +
+    "$1items.push(bytes.subarray(start, end));\n$1start = end + 1;",
+  ]],
+  /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
+  "no-warm-up": [
+    ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
+    ["src/ffi/libc.ts", /\n\s*void c\.read;[^\n]*/, ""],
+    ["src/ffi/libc.ts", /\n\s*void c\._exit;[^\n]*/, ""],
+  ],
+};
+
+/** A copy of this checkout in `dir` with `patches` applied; returns its mod.ts. */
+async function patchedCopy(dir: string, patches: Patch[]): Promise<string> {
   await Deno.mkdir(dir);
-  for (const part of ["mod.ts", "deno.json", "deno.lock", "src", "plugins"]) {
+  for (const part of ["mod.ts", "deno.json", "deno.lock", "src", "plugins", "tools"]) {
     await new Deno.Command("cp", { args: ["-r", `${REPO}/${part}`, `${dir}/`] }).output();
   }
-  const main = `${dir}/src/main.ts`;
-  const text = await Deno.readTextFile(main);
-  const patched = text.replace(from, to);
-  if (patched === text) throw new Error(`levers: ${from} no longer matches src/main.ts`);
-  await Deno.writeTextFile(main, patched);
+  for (const [file, from, to] of patches) {
+    const path = `${dir}/${file}`;
+    const text = await Deno.readTextFile(path);
+    const patched = text.replace(from, to);
+    if (patched === text) throw new Error(`levers: ${from} no longer matches ${file}`);
+    await Deno.writeTextFile(path, patched);
+  }
   return `${dir}/mod.ts`;
 }
 
-/** runCli() ends with libc _exit instead of Deno.exit. */
-const exitNow = [
-  /const code = await main\(Deno\.args\);\n\s*Deno\.exit\(code\);/,
-  "const code = await main(Deno.args);\n  openLibc().exitNow(code);",
-] as const;
-/**
- * The supervisor is imported through a specifier Deno cannot see ahead of
- * time: a string-literal import() is part of the module graph Deno loads (and
- * strips types of) at start-up, so stage one pays for modules only stage two runs.
- */
-const lazy = [
-  /await import\("\.\/supervise\.ts"\)/,
-  'await import(new URL("./supervise.ts", import.meta.url).href)',
-] as const;
+/** Millions of instructions `variant -- /bin/true` runs, both stages and every thread. */
+async function instructions(variant: Init, outDir: string): Promise<number> {
+  for await (const entry of Deno.readDir(outDir)) await Deno.remove(`${outDir}/${entry.name}`);
+  const output = await new Deno.Command("valgrind", {
+    args: [
+      "--tool=callgrind",
+      "--trace-children=yes",
+      "--dump-before=execve", // stage one re-executes itself: count it before it does
+      "--trace-children-skip=/bin/true,/usr/bin/true",
+      `--callgrind-out-file=${outDir}/cg.%p`,
+      ...variant.argv,
+      "/bin/true",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) throw new Error(`${variant.name}: valgrind failed`);
+  let total = 0;
+  for await (const entry of Deno.readDir(outDir)) {
+    const text = await Deno.readTextFile(`${outDir}/${entry.name}`);
+    total += Number(/^summary: (\d+)/m.exec(text)?.[1] ?? 0);
+  }
+  return total / 1e6;
+}
 
-await buildAll();
+if (values.build) await buildAll();
 const dir = await Deno.makeTempDir({ prefix: "denit-levers-" });
 try {
-  const exitNowMod = await patchedCopy(`${dir}/exitnow`, ...exitNow);
-  const lazyMod = await patchedCopy(`${dir}/lazy`, ...lazy);
-  await new Deno.Command(DENO, {
-    args: ["bundle", "--quiet", "-o", `${BUILD}/denit-exitnow.js`, exitNowMod],
-  }).output();
   const run = [DENO, "run", "-A", "--no-lock"];
   const variants: Init[] = [
     { name: "floor-2stage", argv: [...run, `${BENCH}/floors/two_stage.ts`] },
     { name: "denit", argv: [...run, `${REPO}/mod.ts`, "--"] },
     { name: "bundle", argv: [...run, "--no-config", `${BUILD}/denit.js`, "--"] },
-    { name: "lazy", argv: [...run, lazyMod, "--"] },
-    { name: "exitnow", argv: [...run, exitNowMod, "--"] },
-    { name: "bundle+exitnow", argv: [...run, "--no-config", `${BUILD}/denit-exitnow.js`, "--"] },
   ];
-  const metrics = { "start-up": startUp, "true-wall": wallTrue, "term-exit": termToExit };
+  const only = values.only?.split(",");
+  for (const [name, patches] of Object.entries(LEVERS)) {
+    if (only !== undefined && !only.includes(name)) continue;
+    const mod = await patchedCopy(`${dir}/${name}`, patches);
+    variants.push({ name, argv: [...run, mod, "--"] });
+  }
+  const wanted = values.metrics.split(",");
+  const metrics = Object.fromEntries(
+    Object.entries({
+      "start-up": startUp,
+      "true-wall": wallTrue,
+      "term-exit": (init: Init) => termToExit(init),
+      "term-exit-idle": (init: Init) => termToExit(init, 200),
+    })
+      .filter(([name]) => wanted.includes(name)),
+  );
+  if (values.callgrind) {
+    // Instructions, not time: the same for a run on a quiet or a loaded machine.
+    metrics["instructions"] = (variant: Init) => instructions(variant, `${dir}/callgrind`);
+    for (const name of wanted) delete metrics[name];
+    await Deno.mkdir(`${dir}/callgrind`);
+  }
   const samples: Record<string, Record<string, number[]>> = {};
   for (let round = 0; round < runs; round++) {
     const shift = round % variants.length;
@@ -87,9 +166,12 @@ try {
       }
     }
   }
-  console.log(`## levers (${runs} interleaved runs, ${new Date().toISOString()})\n`);
+  const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  console.log(
+    `## levers (${runs} interleaved runs, ${new Date().toISOString()}, load ${load})\n`,
+  );
   for (const [metric, byVariant] of Object.entries(samples)) {
-    console.log(`### ${metric} (ms)\n`);
+    console.log(`### ${metric} (${metric === "instructions" ? "millions" : "ms"})\n`);
     console.log("| variant | median | × denit | × 2-stage floor |\n|---|---|---|---|");
     const median = (list: number[]) => summarize(list).median;
     const denit = median(byVariant["denit"]!);

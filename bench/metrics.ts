@@ -31,10 +31,14 @@ async function withStampFile<T>(use: (path: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function run(args: string[], stampFile: string): Promise<string> {
+async function run(
+  args: string[],
+  stampFile: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   const output = await new Deno.Command(PID1RUN, {
     args,
-    env: { STAMP_FILE: stampFile },
+    env: { ...env, STAMP_FILE: stampFile },
     stdout: "piped",
     stderr: "null",
   }).output();
@@ -69,10 +73,14 @@ export function wallTrue(init: Init): Promise<number> {
   });
 }
 
-/** 7. SIGTERM to the init → the init reaped (the child exits on SIGTERM at once). */
-export function termToExit(init: Init): Promise<number> {
+/**
+ * 7. SIGTERM to the init → the init reaped (the child exits on SIGTERM at once). SIGTERM goes
+ * as soon as the child is ready, or `idleMs` later (a stop request usually finds the init idle).
+ */
+export function termToExit(init: Init, idleMs = 0): Promise<number> {
   return withStampFile(async (file) => {
-    const [term] = valuesOf(await run(["term", ...init.argv, CHILD, "wait"], file), "term");
+    const env: Record<string, string> = idleMs > 0 ? { TERM_DELAY_MS: String(idleMs) } : {};
+    const [term] = valuesOf(await run(["term", ...init.argv, CHILD, "wait"], file, env), "term");
     if (term === undefined) throw new Error(`${init.name}: no term time`);
     return ms(term);
   });

@@ -33,6 +33,103 @@ export function tables(results: Results, units: Record<string, string>): string 
   return text;
 }
 
+/** One figure of the benchmark issue, against the two-stage floor. */
+export interface FloorFigure {
+  figure: string;
+  floor: string;
+  source: string;
+  bundle: string;
+  /** denit ÷ floor, from source and as the bundle. */
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+/**
+ * The figures of the performance issue, each denit ÷ the two-stage floor (the smallest init
+ * with denit's design on the same Deno), from source (`mod.ts`) and as the bundle.
+ * For reaping a higher ratio is better; "keep" (forwarding) is read as within 10 %.
+ */
+export function floorFigures(results: Results): FloorFigure[] {
+  const value = (metric: string, init: string, pick: (s: Summary) => number | null) =>
+    pick(summarize(results[metric]?.[init] ?? [])) ?? NaN;
+  const rows: FloorFigure[] = [];
+  const add = (
+    figure: string,
+    metric: string,
+    unit: (v: number) => string,
+    limits: { source: number; bundle: number; text: string },
+    pick: (s: Summary) => number | null = (s) => s.median,
+    higherIsBetter = false,
+  ) => {
+    const floor = value(metric, "floor-2stage", pick);
+    const source = value(metric, "denit", pick);
+    const bundle = value(metric, "denit-bundle", pick);
+    const ok = (ratio: number, limit: number) =>
+      Number.isFinite(ratio) && (higherIsBetter ? ratio >= limit : ratio <= limit);
+    const sourceRatio = source / floor;
+    const bundleRatio = bundle / floor;
+    rows.push({
+      figure,
+      floor: unit(floor),
+      source: unit(source),
+      bundle: unit(bundle),
+      ratio: `${fmt(sourceRatio)}× / ${fmt(bundleRatio)}×`,
+      target: limits.text,
+      met: `${ok(sourceRatio, limits.source) ? "yes" : "**no**"} / ${
+        ok(bundleRatio, limits.bundle) ? "yes" : "**no**"
+      }`,
+    });
+  };
+  const ms = (v: number) => `${fmt(v)} ms`;
+  const us = (v: number) => `${fmt(v * 1000, 0)} µs`;
+  add("exec → child's first instruction", "start-up", ms, {
+    source: 1.1,
+    bundle: 1.05,
+    text: "≤ 1.10× (source), ≤ 1.05× (bundle)",
+  });
+  add("`denit -- /bin/true`, exit included", "true-wall", ms, {
+    source: 1.1,
+    bundle: 1.1,
+    text: "≤ 1.10×",
+  });
+  add("SIGTERM → denit reaped", "term-exit", ms, { source: 1.2, bundle: 1.2, text: "≤ 1.20×" });
+  add("the same, SIGTERM 100 ms after start", "term-exit-idle", ms, {
+    source: 1.2,
+    bundle: 1.2,
+    text: "≤ 1.20×",
+  });
+  add(
+    "burst reaping (zombies handed over at once)",
+    "reaping",
+    (v) => `${fmt(v / 1000, 0)}k/s`,
+    { source: 0.95, bundle: 0.95, text: "≥ 0.95×" },
+    (s) => s.median,
+    true,
+  );
+  add(
+    "steady RSS",
+    "rss-steady",
+    (v) => `${fmt(v / 1024, 1)} MiB`,
+    { source: 1.05, bundle: 1.05, text: "≤ 1.05×" },
+  );
+  const keep = { source: 1.1, bundle: 1.1, text: "keep (≤ 1.10×)" };
+  add("forwarding median", "forwarding", us, keep);
+  add("forwarding p99", "forwarding", us, keep, (s) => s.p99);
+  return rows;
+}
+
+/** The floor figures as a Markdown table. */
+export function floorTable(results: Results): string {
+  let text = "| figure | floor | denit (source) | denit (bundle) | ratio source / bundle | " +
+    "target | met source / bundle |\n|---|---|---|---|---|---|---|\n";
+  for (const row of floorFigures(results)) {
+    text += `| ${row.figure} | ${row.floor} | ${row.source} | ${row.bundle} | ${row.ratio} | ` +
+      `${row.target} | ${row.met} |\n`;
+  }
+  return text;
+}
+
 /** A target and whether this run met it. */
 export interface Verdict {
   target: string;

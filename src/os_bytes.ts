@@ -17,11 +17,11 @@ const lossyDecoder = new TextDecoder("utf-8");
 function splitAtNul(bytes: Uint8Array): Uint8Array[] {
   const items: Uint8Array[] = [];
   let start = 0;
-  for (let index = 0; index < bytes.length; index++) {
-    if (bytes[index] === 0) {
-      items.push(bytes.subarray(start, index));
-      start = index + 1;
-    }
+  // indexOf, not a loop over every byte: a few KiB of environment looped over in JavaScript
+  // get the loop compiled by V8's Maglev, whose code then stays paged in (+1.3–1.6 MiB of RSS).
+  for (let end = bytes.indexOf(0); end >= 0; end = bytes.indexOf(0, start)) {
+    items.push(bytes.subarray(start, end));
+    start = end + 1;
   }
   if (start < bytes.length) items.push(bytes.subarray(start));
   return items;

@@ -30,6 +30,7 @@ import { signalName, signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { Spawner } from "./spawner.ts";
 import type { StartedProcess } from "./spawner.ts";
+import { warmUp } from "./warm_up.ts";
 
 /** The received signals that ask a job to stop (shell job control). */
 const TTY_STOP_SIGNALS: ReadonlySet<SignalName> = new Set(["SIGTSTP", "SIGTTIN", "SIGTTOU"]);
@@ -135,6 +136,7 @@ export class Supervisor {
       isolation: placement.isolation,
     });
     if (this.#childCwd === undefined) moveToRoot();
+    warmUp(this.#libc, this.#source); // idle while the child starts: compile the paths a signal takes
 
     // 4. Signals that came before the child, then the child's whole life, then the end.
     const early = this.#early ?? [];

@@ -4,7 +4,8 @@
  *
  *   pid1run start   CMD...   prints "launch T" (just before exec), waits
  *   pid1run wall    CMD...   prints "wall NS" (fork → reaped), for CMD = init -- /bin/true
- *   pid1run term    CMD...   waits for "ready" from CMD, prints "term NS" (kill → reaped)
+ *   pid1run term    CMD...   waits for "ready" from CMD, prints "term NS" (kill → reaped);
+ *                            with TERM_DELAY_MS set, sends SIGTERM that long after "ready"
  *   pid1run signals N GAP_US CMD...  waits for "ready", sends N SIGUSR2 to the init
  *                                  GAP_US apart, printing "sent T" each, then SIGTERM
  *   pid1run hold    CMD...   waits for "ready", prints "pid P" (host pid of the init),
@@ -87,6 +88,9 @@ int main(int argc, char **argv) {
       waitpid(pid, &status, 0);
       return 0;
     }
+    /* TERM_DELAY_MS: let the init sit idle first, as a real stop request finds it. */
+    const char *delay = getenv("TERM_DELAY_MS");
+    if (delay != NULL) usleep((useconds_t)atoi(delay) * 1000);
     long long t0 = now();
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);

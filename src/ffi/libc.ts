@@ -238,6 +238,8 @@ export function openLibc(): Libc {
       // Bind what the run phase calls while the child starts, not when a signal is waiting.
       void c.waitpid;
       void c.kill;
+      void c.read; // the signalfd read: bound here, not when the first signal waits
+      void c._exit; // the way out: bound here, not after the child has exited
       return pid[0]!;
     } finally {
       if (actions !== null) c.posix_spawn_file_actions_destroy(address(actions));
