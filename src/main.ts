@@ -7,10 +7,11 @@
  */
 
 import { parseCommandLine } from "./cli.ts";
-import type { CompatMode } from "./cli.ts";
-import { DenitError, describeError, EXIT_USAGE } from "./errors.ts";
+import { versionLine } from "./compat.ts";
+import { DenitError, describeError } from "./errors.ts";
+import { exitCodeForError } from "./exit_code.ts";
 import { openLibc } from "./ffi/libc.ts";
-import { HELP_TEXT, LICENSE_TEXT, VERSION } from "./about.ts";
+import { HELP_TEXT, LICENSE_TEXT } from "./about.ts";
 import { createLogger, levelForVerbosity } from "./log.ts";
 import {
   blockCollectedSignals,
@@ -38,13 +39,6 @@ function invokedAs(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function versionLine(compat: CompatMode): string {
-  // Docker parses `docker-init --version` as "tini version X"; catatonit does the same.
-  if (compat === "tini") return `tini version ${VERSION}_denit`;
-  if (compat === "dumb-init") return `dumb-init v${VERSION} (denit)`;
-  return `denit ${VERSION} (deno ${Deno.version.deno})`;
 }
 
 function writeStdout(text: string): void {
@@ -117,12 +111,9 @@ export async function main(args: readonly string[]): Promise<number> {
     const { supervise } = await import("./stage_two.ts");
     return await supervise({ libc, log, config, source });
   } catch (error) {
-    if (error instanceof DenitError) {
-      log.error(error.message, { event: "fatal" });
-      return error.exitCode;
-    }
-    log.error(`Unexpected error: ${describeError(error)}`, { event: "fatal" });
-    return EXIT_USAGE;
+    if (error instanceof DenitError) log.error(error.message, { event: "fatal" });
+    else log.error(`Unexpected error: ${describeError(error)}`, { event: "fatal" });
+    return exitCodeForError(error);
   }
 }
 

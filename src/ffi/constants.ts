@@ -36,7 +36,6 @@ export const WNOHANG = 1;
 
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_CHILD_SUBREAPER = 36;
-export const PR_GET_CHILD_SUBREAPER = 37;
 
 export const TIOCGPGRP = 0x540f;
 export const TIOCNOTTY = 0x5422;

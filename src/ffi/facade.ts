@@ -86,20 +86,14 @@ export interface Libc {
   kill(pid: number, signo: number): number;
   /** `prctl(PR_SET_CHILD_SUBREAPER, 1)`; throws on failure. */
   becomeSubreaper(): void;
-  /** Whether this process is a child subreaper. */
-  isSubreaper(): boolean;
   /** `prctl(PR_SET_PDEATHSIG, signo)`; throws on failure. */
   setParentDeathSignal(signo: number): void;
   /** The foreground process group of `fd`'s terminal if it is our controlling tty, else null. */
   foregroundGroup(fd: number): number | null;
   /** `ioctl(fd, TIOCNOTTY)`: give up the controlling tty; returns 0 or the errno. */
   detachTty(fd: number): number;
-  /** `tcsetpgrp(fd, pgrp)`; returns 0 or the errno. */
-  setForegroundGroup(fd: number, pgrp: number): number;
   /** `getpid()`. */
   pid(): number;
-  /** `getppid()`. */
-  parentPid(): number;
   /** `getsid(0)`. */
   sessionId(): number;
   /** `signal(signo, SIG_IGN)`; returns whether another handler was installed before. */

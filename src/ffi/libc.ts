@@ -23,7 +23,6 @@ import {
   POSIX_SPAWN_SETSID,
   POSIX_SPAWN_SETSIGDEF,
   POSIX_SPAWN_SETSIGMASK,
-  PR_GET_CHILD_SUBREAPER,
   PR_SET_CHILD_SUBREAPER,
   PR_SET_PDEATHSIG,
   SFD_CLOEXEC,
@@ -354,17 +353,6 @@ export function openLibc(): Libc {
         fail("Cannot become a child subreaper", errno());
       }
     },
-    isSubreaper() {
-      const flag = new Int32Array(1);
-      const ok = c.prctl(
-        PR_GET_CHILD_SUBREAPER,
-        BigInt(Deno.UnsafePointer.value(address(flag))),
-        0n,
-        0n,
-        0n,
-      ) === 0;
-      return ok && flag[0] !== 0;
-    },
     setParentDeathSignal(signo) {
       if (c.prctl(PR_SET_PDEATHSIG, BigInt(signo), 0n, 0n, 0n) !== 0) {
         fail("Cannot set the parent-death signal", errno());
@@ -377,11 +365,7 @@ export function openLibc(): Libc {
     detachTty(fd) {
       return c.ioctl(fd, BigInt(TIOCNOTTY), null) === 0 ? 0 : errno();
     },
-    setForegroundGroup(fd, pgrp) {
-      return c.tcsetpgrp(fd, pgrp) === 0 ? 0 : errno();
-    },
     pid: () => c.getpid(),
-    parentPid: () => c.getppid(),
     sessionId: () => c.getsid(0),
     ignoreSignal(signo) {
       const previous = c.signal(signo, Deno.UnsafePointer.create(1n) /* SIG_IGN */);

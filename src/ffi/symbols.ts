@@ -147,8 +147,6 @@ export const SYMBOLS = {
     parameters: ["i32", "u64", "pointer"],
     result: "i32",
   },
-  tcsetpgrp: { parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */], result: "i32" },
-  getppid: { parameters: [], result: "i32" /* pid_t */ },
   getsid: { parameters: ["i32" /* pid_t pid */], result: "i32" /* pid_t */ },
   signal: {
     parameters: ["i32", /* int signum */ "pointer" /* sighandler_t handler */],
