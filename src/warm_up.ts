@@ -11,8 +11,9 @@
 
 import type { Libc } from "./ffi/libc.ts";
 import type { SignalSource } from "./signal_source.ts";
+import { signalNumber } from "./signals.ts";
 
-const SIGCHLD = 17;
+const SIGCHLD = signalNumber("SIGCHLD");
 
 /**
  * Walk the signal, reap and exit paths once. Call it right after the child is

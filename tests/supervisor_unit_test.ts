@@ -16,10 +16,14 @@ import { remapExitPlugin } from "../plugins/exit_code.ts";
 
 const CHILD = 100;
 
-/** A libc facade that records spawns and kills; waitpid answers from `waits`. */
+/**
+ * A libc facade that records spawns and kills; waitpid answers from `waits`. The warm-up's
+ * SIGCHLD to denit itself (src/warm_up.ts) is counted apart: it is not a forwarded signal.
+ */
 class FakeLibc {
   spawns: SpawnRequest[] = [];
   kills: Array<[number, number]> = [];
+  warmUps = 0;
   waits: WaitResult[] = [];
 
   constructor(readonly self = 4242) {}
@@ -34,7 +38,8 @@ class FakeLibc {
       },
       waitAny: () => this.waits.shift() ?? { kind: "no-children" },
       kill: (pid: number, signo: number) => {
-        this.kills.push([pid, signo]);
+        if (pid === this.self && signo === signalNumber("SIGCHLD")) this.warmUps++;
+        else this.kills.push([pid, signo]);
         return 0;
       },
     } as unknown as Libc;
@@ -120,6 +125,7 @@ Deno.test("denit mode: the child gets its own session, SIGTERM goes to its group
   equal(exitCode, 3);
   equal(libc.spawns[0]!.isolation, "session");
   deepEqual(libc.kills, [[-CHILD, TERM]]);
+  equal(libc.warmUps, 1, "the signal path is walked once after the spawn");
   ok(
     lines.some((line) => line.includes("Received SIGTERM from outside the container")),
     lines.join("\n"),
