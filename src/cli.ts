@@ -13,6 +13,8 @@ import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
 import { collectedSignals, parseSignal, signalName } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
+import { isPresetName, PRESET_NAMES } from "./presets.ts";
+import type { PresetName } from "./presets.ts";
 
 export type { CompatMode };
 
@@ -57,7 +59,7 @@ export interface Config {
   drainTimeoutMs: number;
   /** Plugin modules, as given, with their options. */
   plugins: PluginSpec[];
-  presets: string[];
+  presets: PresetName[];
   preStop: PreStopCommand | null;
   preStopTimeoutMs: number;
   /**
@@ -77,9 +79,6 @@ export type Invocation =
   | { kind: "help"; compat: CompatMode }
   | { kind: "version"; compat: CompatMode }
   | { kind: "license" };
-
-/** The presets `--preset` takes (plugins/presets.ts makes each; stage one loads no plugin). */
-const PRESETS = ["nginx", "php-fpm"];
 
 function defaults(compat: CompatMode): Config {
   return {
@@ -386,8 +385,8 @@ const OPTIONS: readonly OptionSpec[] = [
     takesValue: true,
     apply: (c, v, s) => {
       for (const item of v.split(/[\s,]+/).filter(Boolean)) {
-        if (!PRESETS.includes(item)) {
-          bad(`Invalid value for ${s}: ${quote(item)} (expected ${PRESETS.join(" or ")})`);
+        if (!isPresetName(item)) {
+          bad(`Invalid value for ${s}: ${quote(item)} (expected ${PRESET_NAMES.join(" or ")})`);
         }
         if (!c.presets.includes(item)) c.presets.push(item);
       }

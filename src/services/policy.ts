@@ -6,12 +6,14 @@
  * @module
  */
 
+import { presetSignal } from "../presets.ts";
+import type { PresetName } from "../presets.ts";
 import type { SignalName } from "../signals.ts";
 
 /** What a service does with signals. */
 export class SignalPolicy {
   #table: ReadonlyMap<SignalName, SignalName | null>;
-  #presets: readonly string[];
+  #presets: readonly PresetName[];
   #stopSignal: SignalName | null;
 
   /**
@@ -21,7 +23,7 @@ export class SignalPolicy {
    */
   constructor(
     table: ReadonlyMap<SignalName, SignalName | null>,
-    presets: readonly string[],
+    presets: readonly PresetName[],
     stopSignal: SignalName | null,
   ) {
     this.#table = table;
@@ -34,8 +36,7 @@ export class SignalPolicy {
     let result: SignalName | null = this.#table.has(signal) ? this.#table.get(signal)! : signal;
     for (const preset of this.#presets) {
       if (result === null) return null;
-      if (result === "SIGTERM") result = "SIGQUIT";
-      else if (preset === "nginx" && (result === "SIGWINCH" || result === "SIGUSR2")) result = null;
+      result = presetSignal(preset, result);
     }
     return result;
   }
@@ -46,7 +47,7 @@ export class SignalPolicy {
     return this.forward("SIGTERM") ?? "SIGTERM";
   }
 
-  /** Whether signals go to the service's own pid only (its master), not its process group. */
+  /** Whether signals go to the service's own pid only (its master, as under every preset). */
   get masterOnly(): boolean {
     return this.#presets.length > 0;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { PresetName } from "../presets.ts";
 import type { SignalName } from "../signals.ts";
 
 /** Seconds, or the CLI's duration syntax: `"500ms"`, `"2s"`, `"1m"`. */
@@ -34,7 +35,7 @@ export interface Service {
   /** Working directory. */
   cwd?: string;
   /** The same signal policy as `--preset`. */
-  preset?: "nginx" | "php-fpm";
+  preset?: PresetName;
   /** Rewrite table by name, applied before the preset; `null` drops the signal. */
   signals?: Partial<Record<SignalName, SignalName | null>>;
   /** The signal that stops it, sent as is (default: SIGTERM through its policy). */
@@ -83,7 +84,7 @@ export interface ServiceSpec {
   argv: string[];
   env: Record<string, string>;
   cwd: string | null;
-  preset: "nginx" | "php-fpm" | null;
+  preset: PresetName | null;
   /** Signal number → replacement number, 0 drops; applied before the preset. */
   signals: Map<SignalName, SignalName | null>;
   /** Explicit stop signal, or null for SIGTERM through the policy. */

@@ -11,6 +11,7 @@ import { DenitError } from "../errors.ts";
 import { describe, FieldReader, isRecord } from "./fields.ts";
 import type { ReadySpec, ServiceSpec } from "./types.ts";
 import type { SignalName } from "../signals.ts";
+import { PRESET_NAMES } from "../presets.ts";
 
 const SERVICE_KEYS = new Set([
   "name",
@@ -147,7 +148,7 @@ function serviceSpec(raw: unknown, index: number): ServiceSpec {
     argv: r.argv("command", r.value("command")),
     env,
     cwd: r.string("cwd"),
-    preset: r.has("preset") ? r.oneOf("preset", ["nginx", "php-fpm"] as const, "nginx") : null,
+    preset: r.has("preset") ? r.oneOf("preset", PRESET_NAMES, "nginx") : null,
     signals: signalTable(r),
     stopSignal: r.has("stopSignal") ? r.signal("stopSignal", r.value("stopSignal")) : null,
     stopGraceMs: r.duration("stopGrace", DEFAULTS.stopGraceMs),
