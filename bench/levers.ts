@@ -52,19 +52,19 @@ const LEVERS: Record<string, Patch[]> = {
    */
   "stage1-lazy": [[
     "src/main.ts",
-    /await import\("\.\/supervise\.ts"\)/,
-    'await import(new URL("./supervise.ts", import.meta.url).href)',
+    /await import\("\.\/stage_two\.ts"\)/,
+    'await import(new URL("./stage_two.ts", import.meta.url).href)',
   ]],
   /** The services modules leave the single-child start-up graph (both stages). */
   "services-lazy": [[
-    "src/supervise.ts",
+    "src/stage_two.ts",
     /await import\("\.\/services\/run\.ts"\)/,
     'await import(new URL("./services/run.ts", import.meta.url).href)',
   ]],
-  /** Kept (src/ffi/libc.ts): `read` and `_exit` bound at the spawn. Taken out here. */
+  /** Kept (src/ffi/spawn.ts): `read` and `_exit` bound at the spawn. Taken out here. */
   "no-bind-read-exit": [
-    ["src/ffi/libc.ts", /\n\s*void c\.read;[^\n]*/, ""],
-    ["src/ffi/libc.ts", /\n\s*void c\._exit;[^\n]*/, ""],
+    ["src/ffi/spawn.ts", /\n\s*void c\.read;[^\n]*/, ""],
+    ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
   ],
   /** Kept (src/warm_up.ts): the SIGCHLD denit sends itself after the spawn. Taken out here. */
   "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
@@ -80,8 +80,8 @@ const LEVERS: Record<string, Patch[]> = {
   /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
   "no-warm-up": [
     ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
-    ["src/ffi/libc.ts", /\n\s*void c\.read;[^\n]*/, ""],
-    ["src/ffi/libc.ts", /\n\s*void c\._exit;[^\n]*/, ""],
+    ["src/ffi/spawn.ts", /\n\s*void c\.read;[^\n]*/, ""],
+    ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
   ],
 };
 
