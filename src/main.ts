@@ -23,6 +23,7 @@ import {
 import type { SignalSource } from "./signal_source.ts";
 import { lockProcessExits } from "./plugin/load.ts";
 import { checkDenoDir } from "./trust.ts";
+import { ownCommandLine } from "./os_bytes.ts";
 
 /**
  * denit's own way out, taken before any plugin loads: plugins can neither call
@@ -35,7 +36,7 @@ let exitAfterRun: ((code: number) => never) | null = null;
 /** The name denit was started under (argv[0] of the process), for tini/dumb-init modes. */
 function invokedAs(): string | undefined {
   try {
-    return Deno.readTextFileSync("/proc/self/cmdline").split("\0")[0];
+    return new TextDecoder().decode(ownCommandLine()[0]);
   } catch {
     return undefined;
   }

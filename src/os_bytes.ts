@@ -36,11 +36,18 @@ function utf8(bytes: Uint8Array): string | null {
   }
 }
 
-/** This process's argv, exactly. Throws when /proc/self/cmdline cannot be read or is empty. */
+let commandLine: Uint8Array[] | undefined;
+let environment: Uint8Array[] | undefined;
+
+/**
+ * This process's argv, exactly (read once: it never changes). Throws when
+ * /proc/self/cmdline cannot be read or is empty.
+ */
 export function ownCommandLine(): Uint8Array[] {
+  if (commandLine !== undefined) return commandLine;
   const argv = splitAtNul(Deno.readFileSync("/proc/self/cmdline"));
   if (argv.length === 0) throw new Error("/proc/self/cmdline is empty");
-  return argv;
+  return commandLine = argv;
 }
 
 /**
@@ -60,10 +67,13 @@ export function exactCommand(command: readonly string[]): CText[] {
   return same ? tail : [...command];
 }
 
-/** `KEY=VALUE` entries of the environment this process started with; [] without /proc. */
+/**
+ * `KEY=VALUE` entries of the environment this process started with (read once: it never
+ * changes; each service and helper spawn asks); [] without /proc.
+ */
 function startEnvironment(): Uint8Array[] {
   try {
-    return splitAtNul(Deno.readFileSync("/proc/self/environ"));
+    return environment ??= splitAtNul(Deno.readFileSync("/proc/self/environ"));
   } catch {
     return [];
   }

@@ -8,9 +8,11 @@
 import type { CText, Environment, Libc, SpawnIsolation } from "./ffi/libc.ts";
 import { DenitError, describeError, ErrnoError } from "./errors.ts";
 import { exitCodeForSpawnError } from "./exit_code.ts";
+import type { Logger } from "./log.ts";
 import type { ExitStatus, Reaper } from "./reaper.ts";
 import { signalNumber } from "./signals.ts";
 
+const decoder = new TextDecoder();
 const SIGKILL = signalNumber("SIGKILL");
 
 /** What to start. */
@@ -146,5 +148,34 @@ export class Spawner {
     signal.addEventListener("abort", kill, { once: true });
     const exited = helper.exited.finally(() => signal.removeEventListener("abort", kill));
     return { pid: helper.pid, exited };
+  }
+
+  /**
+   * Run a helper to its end (see {@link startHelper}), logged when it starts and ends. A
+   * failed spawn rejects with a plain Error: the caller is a hook or a check, and a helper
+   * that cannot start is its failure, not denit's.
+   */
+  async runHelper(spec: ProcessSpec, signal: AbortSignal, log: Logger): Promise<ExitStatus> {
+    let helper: StartedProcess;
+    try {
+      helper = this.startHelper(spec, signal);
+    } catch (error) {
+      throw error instanceof DenitError ? new Error(error.message, { cause: error }) : error;
+    }
+    const started = performance.now();
+    const argv = spec.argv.map((arg) => typeof arg === "string" ? arg : decoder.decode(arg));
+    log.info(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
+      event: "helper.started",
+      pid: helper.pid,
+      argv,
+    });
+    const status = await helper.exited;
+    log.info(`Helper pid ${helper.pid} exited with code ${status.exitCode}`, {
+      event: "helper.exited",
+      pid: helper.pid,
+      exitCode: status.exitCode,
+      durationMs: Math.round(performance.now() - started),
+    });
+    return status;
   }
 }

@@ -11,7 +11,7 @@
 
 import type { Config } from "./cli.ts";
 import { COMPAT } from "./compat.ts";
-import { DenitError, describeError } from "./errors.ts";
+import { describeError } from "./errors.ts";
 import { exitReason } from "./exit_code.ts";
 import type { Libc, SignalInfo } from "./ffi/libc.ts";
 import { Forwarder } from "./forwarding.ts";
@@ -266,35 +266,20 @@ export class Supervisor {
   }
 
   /** A plugin's `ctx.run`: started by the spawner in the child's directory, logged here. */
-  async #runHelper(
+  #runHelper(
     argv: readonly string[],
     options: RunOptions,
     signal: AbortSignal,
   ): Promise<ExitStatus> {
-    let helper: StartedProcess;
     const cwd = options.cwd ?? this.#childCwd;
-    try {
-      helper = this.#spawner.startHelper({
+    return this.#spawner.runHelper(
+      {
         argv: [...argv],
         env: options.env ?? exactEnvironment(Deno.env.toObject()),
         ...(cwd === undefined ? {} : { cwd }),
-      }, signal);
-    } catch (error) {
-      throw error instanceof DenitError ? new Error(error.message, { cause: error }) : error;
-    }
-    const started = performance.now();
-    this.#log.info(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
-      event: "helper.started",
-      pid: helper.pid,
-      argv: [...argv],
-    });
-    const status = await helper.exited;
-    this.#log.info(`Helper pid ${helper.pid} exited with code ${status.exitCode}`, {
-      event: "helper.exited",
-      pid: helper.pid,
-      exitCode: status.exitCode,
-      durationMs: Math.round(performance.now() - started),
-    });
-    return status;
+      },
+      signal,
+      this.#log,
+    );
   }
 }

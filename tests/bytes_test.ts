@@ -64,6 +64,23 @@ for (const { pid1, label } of MODES) {
     equal(holds(result.stdout, bytesOf("DENIT_REEXEC")), false);
   });
 
+  Deno.test(`with --services, a service and -- PROGRAM get argv and environment bytes exactly, ${label}`, async () => {
+    await using dir = await tempDir();
+    await Deno.writeTextFile(
+      `${dir.path}/services.ts`,
+      `export default { services: [{ name: "env", oneshot: true, command: ["env"] }] };\n`,
+    );
+    const result = await shell(
+      `exec env "$(printf 'X=\\377')" ${DENIT} --services "$DIR/services.ts" -- ` +
+        `printf %s "$(printf 'a\\377b')"`,
+      pid1,
+      { DIR: dir.path },
+    );
+    equal(result.code, 0, result.stderr);
+    equal(holds(result.stdout, [...bytesOf("X="), 0xff, 0x0a]), true, "the service's X=\\xff");
+    equal(holds(result.stdout, [0x61, 0xff, 0x62]), true, "the program's a\\xffb");
+  });
+
   Deno.test(`denit runs from an install and working directory whose name is not UTF-8, ${label}`, async () => {
     await using dir = await tempDir();
     const copy = await shell(

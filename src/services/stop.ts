@@ -13,6 +13,7 @@ import { drainLeftovers, KILL_REAP_WAIT_MS, signalEveryone } from "../processes.
 import type { ExitStatus } from "../reaper.ts";
 import { signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
+import { environmentWith } from "./supervisor.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
 import type { Unit } from "./unit.ts";
 
@@ -133,7 +134,7 @@ export class StopSequence {
     try {
       const status = await s.runHelper(
         preStop.argv,
-        Deno.env.toObject(),
+        environmentWith({}),
         undefined,
         AbortSignal.timeout(s.config.preStopTimeoutMs),
       );

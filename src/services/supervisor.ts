@@ -10,7 +10,7 @@
 import type { Config } from "../cli.ts";
 import { describeError } from "../errors.ts";
 import { EXIT_SERVICE_FAILED, exitCodeForError } from "../exit_code.ts";
-import type { Libc } from "../ffi/libc.ts";
+import type { Environment, Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import type { PluginHost } from "../plugin/host.ts";
 import { orphanReporter } from "../orphans.ts";
@@ -29,6 +29,7 @@ import { StopSequence } from "./stop.ts";
 import type { StopReason } from "./stop.ts";
 import { Unit } from "./unit.ts";
 import type { ServiceEntry } from "./unit.ts";
+import { exactCommand, exactEnvironment } from "../os_bytes.ts";
 
 /** What the services supervisor needs. */
 export interface ServicesSupervisorOptions {
@@ -38,6 +39,14 @@ export interface ServicesSupervisorOptions {
   host: PluginHost;
   source: SignalSource;
   entries: ServiceEntry[];
+}
+
+/**
+ * denit's environment plus `extra`, for a service or its helpers: every variable denit got
+ * passes on byte for byte (not UTF-8 included), as for a single child.
+ */
+export function environmentWith(extra: Readonly<Record<string, string>>): Environment {
+  return exactEnvironment({ ...Deno.env.toObject(), ...extra });
 }
 
 /** Runs the services until the stop sequence has finished; returns the exit code. */
@@ -88,7 +97,7 @@ export class ServicesSupervisor {
     this.host.start({
       childPid: () => this.units.find((unit) => unit.spec.main)?.process?.pid ?? null,
       run: (argv, options, signal) =>
-        this.runHelper([...argv], options.env ?? Deno.env.toObject(), options.cwd, signal),
+        this.runHelper([...argv], options.env ?? environmentWith({}), options.cwd, signal),
       kill: (name, target) => this.#router.deliver(name, target),
     });
     try {
@@ -161,8 +170,9 @@ export class ServicesSupervisor {
       }
       process = this.spawner.start(
         {
-          argv: spec.argv,
-          env: { ...Deno.env.toObject(), ...spec.env },
+          // `-- PROGRAM` as the exact bytes denit was given (other argv never matches them).
+          argv: exactCommand(spec.argv),
+          env: environmentWith(spec.env),
           ...(cwd === undefined ? {} : { cwd }),
           ...(io === null ? {} : { fds: io.fds }),
         },
@@ -199,7 +209,7 @@ export class ServicesSupervisor {
     }
     void waitUntilReady(spec.ready, spec.readyTimeoutMs, {
       runCommand: async (argv, signal) =>
-        (await this.runHelper(argv, { ...Deno.env.toObject(), ...spec.env }, cwd, signal))
+        (await this.runHelper(argv, environmentWith(spec.env), cwd, signal))
           .exitCode,
       ...(io?.notified === undefined ? {} : { notified: io.notified }),
     }, attempt.signal).then((outcome) => {
@@ -254,23 +264,18 @@ export class ServicesSupervisor {
   }
 
   /** Run a helper (readiness command, pre-stop, plugin) to its end; killed when `signal` aborts. */
-  async runHelper(
+  runHelper(
     argv: string[],
-    env: Record<string, string>,
+    env: Environment,
     cwd: string | undefined,
     signal: AbortSignal,
   ): Promise<ExitStatus> {
     const where = cwd ?? this.#cwd;
-    const helper = this.spawner.startHelper(
+    return this.spawner.runHelper(
       { argv, env, ...(where === undefined ? {} : { cwd: where }) },
       signal,
+      this.log,
     );
-    this.log.debug(`Started helper pid ${helper.pid}: ${argv.join(" ")}`, {
-      event: "helper.started",
-      pid: helper.pid,
-      argv,
-    });
-    return await helper.exited;
   }
 }
 
