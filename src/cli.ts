@@ -7,11 +7,11 @@
  * @module
  */
 
-import { COMPAT_MODES, compatFromProgramName } from "./compat.ts";
+import { COMPAT, COMPAT_MODES, compatFromProgramName } from "./compat.ts";
 import type { CompatMode } from "./compat.ts";
 import { DenitError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
-import { collectedSignals, parseSignal, signalName } from "./signals.ts";
+import { parseSignal, signalName } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { isPresetName, PRESET_NAMES } from "./presets.ts";
 import type { PresetName } from "./presets.ts";
@@ -156,7 +156,6 @@ export function neverReceived(signo: number): string | null {
   const name = signalName(signo);
   if (name === "SIGKILL" || name === "SIGSTOP") return "it cannot be caught";
   if (name === "SIGCHLD") return "it drives the reaper and is never forwarded";
-  if (!collectedSignals().includes(signo)) return "it is a fault signal denit does not collect";
   return null;
 }
 
@@ -192,9 +191,6 @@ export function parseRewrite(
   if (to === null) return bad(`${where}: unknown signal ${quote(toText.trim())}`);
   return [signalName(from), to === 0 ? null : signalName(to)];
 }
-
-/** `--stop-signal` given on the command line replaces the environment's list. */
-const stopSignalsFromFlags = new WeakSet<Config>();
 
 function parseExitCode(name: string, value: string): number {
   const code = /^\s*[0-9]{1,3}\s*$/.test(value) ? Number(value) : NaN;
@@ -409,9 +405,7 @@ const OPTIONS: readonly OptionSpec[] = [
     env: "DENIT_STOP_SIGNAL",
     takesValue: true,
     apply: (c, v, s) => {
-      const fromFlag = !s.startsWith("DENIT_");
-      if (c.stopSignals === null || (fromFlag && !stopSignalsFromFlags.has(c))) c.stopSignals = [];
-      if (fromFlag) stopSignalsFromFlags.add(c);
+      c.stopSignals ??= [];
       for (const item of v.split(/[\s,]+/).filter(Boolean)) {
         const signal = parseReceivedSignal(s, item);
         if (!c.stopSignals.includes(signal)) c.stopSignals.push(signal);
@@ -511,6 +505,9 @@ export function parseCommandLine(
   } catch (error) {
     environmentError = error;
   }
+  // `--stop-signal` on the command line replaces the environment's list, it does not add.
+  const stopSignalsFromEnvironment = config.stopSignals;
+  config.stopSignals = null;
 
   let index = 0;
   let wantsHelp = false;
@@ -586,6 +583,10 @@ export function parseCommandLine(
   if (wantsVersion) return { kind: "version", compat: config.compat };
   if (wantsLicense) return { kind: "license" };
   if (environmentError !== null) throw environmentError;
+  config.stopSignals ??= stopSignalsFromEnvironment;
+  if (config.services !== null && !COMPAT[config.compat].services) {
+    bad(`Cannot run services in --compat ${config.compat} mode`);
+  }
   config.command = args.slice(index);
   if (config.command.length === 0 && config.services === null) {
     bad("Missing program to run (see denit --help)");

@@ -102,9 +102,10 @@ export async function main(args: readonly string[]): Promise<number> {
 
     // 4. Plugins run in PID 1: what would end it for them throws from here on.
     exitAfterRun = (code) => libc.exitNow(code);
-    lockProcessExits(
-      config.plugins.length > 0 ? (await import("node:process")).default : undefined,
-    );
+    // User code loads into PID 1 with a plugin or a services file: only then is node:process
+    // (25 ms to import) worth locking too.
+    const userCode = config.plugins.length > 0 || config.services !== null;
+    lockProcessExits(userCode ? (await import("node:process")).default : undefined);
 
     // 5. Load plugins, spawn the child and supervise it to the end. From source, Deno still
     //    reads and transpiles this module graph at start-up (a literal import() is part of

@@ -7,8 +7,7 @@
  */
 
 import type { Config } from "../cli.ts";
-import { COMPAT } from "../compat.ts";
-import { DenitError } from "../errors.ts";
+import type { DenitError } from "../errors.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import { PluginHost } from "../plugin/host.ts";
@@ -66,9 +65,6 @@ export async function superviseServices(
   prepare: () => void,
 ): Promise<number> {
   const { libc, log, config, source } = options;
-  if (!COMPAT[config.compat].services) {
-    throw new DenitError(`Cannot run services in --compat ${config.compat} mode`);
-  }
   const hasProgram = config.command.length > 0;
   const specs = await loadServices(config.services!, Deno.cwd(), hasProgram ? [MAIN_SERVICE] : []);
   const host = await registerPlugins(new PluginHost(log), config, builtinServicePlugins(config));

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { quote } from "../cli.ts";
+import { neverReceived, quote } from "../cli.ts";
+import { signalNumber } from "../signals.ts";
 import { DenitError } from "../errors.ts";
 import { describe, FieldReader, isRecord } from "./fields.ts";
 import type { ReadySpec, ServiceSpec } from "./types.ts";
@@ -98,9 +99,8 @@ function signalTable(r: FieldReader): Map<SignalName, SignalName | null> {
   if (raw === null) return table;
   for (const [from, to] of Object.entries(raw)) {
     const fromName = r.signal("signals", from);
-    if (fromName === "SIGKILL" || fromName === "SIGSTOP") {
-      r.fail("signals", `cannot rewrite ${from}`);
-    }
+    const why = neverReceived(signalNumber(fromName));
+    if (why !== null) r.fail("signals", `cannot rewrite ${fromName} (${why})`);
     table.set(fromName, to === null ? null : r.signal("signals", to));
   }
   return table;
