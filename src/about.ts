@@ -6,8 +6,6 @@
 
 import { VERSION } from "./version.ts";
 
-export { VERSION };
-
 /** `denit --help`: every line fits 80 columns. */
 export const HELP_TEXT = `denit ${VERSION}: a container init (PID 1) with TypeScript plugins
 

@@ -33,8 +33,9 @@ export type {
 export { HOOK_NAMES } from "./plugin/types.ts";
 export { parseSignal, signalName, signalNumber, STANDARD_SIGNALS } from "./signals.ts";
 import type { ServicesFile } from "./services/types.ts";
-export { VERSION } from "./about.ts";
+export { VERSION } from "./version.ts";
 export type { Duration, ReadyCheck, Service, ServicesFile } from "./services/types.ts";
+export type { PresetName } from "./presets.ts";
 
 /**
  * Type a services file (`--services FILE`): returns its argument unchanged. Defined here, not

@@ -9,7 +9,7 @@
 
 import { COMPAT, COMPAT_MODES, compatFromProgramName } from "./compat.ts";
 import type { CompatMode } from "./compat.ts";
-import { DenitError } from "./errors.ts";
+import { DenitError, describeError } from "./errors.ts";
 import type { LogFormat } from "./log.ts";
 import { parseSignal, signalName } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
@@ -244,7 +244,7 @@ export function parsePluginSpec(name: string, value: string): PluginSpec {
   } catch (error) {
     return bad(
       `Invalid options for plugin ${quote(path)}: ${
-        error instanceof Error ? error.message : String(error)
+        describeError(error)
       } (expected a JSON object after "=")`,
     );
   }

@@ -7,8 +7,6 @@
 
 import { EXIT_USAGE } from "./exit_code.ts";
 
-export { EXIT_USAGE };
-
 /**
  * An error that ends denit before the child runs, with the exit code to use.
  * The message is one line, meant for stderr as it is.

@@ -22,11 +22,11 @@
 
 import type { SignalName } from "./signals.ts";
 
-/** The presets, as `--preset` and a service's `preset` take them. */
-export const PRESET_NAMES = ["nginx", "php-fpm"] as const;
+/** A preset's name, as `--preset` and a service's `preset` take it. */
+export type PresetName = "nginx" | "php-fpm";
 
-/** A preset's name. */
-export type PresetName = typeof PRESET_NAMES[number];
+/** Every preset's name. */
+export const PRESET_NAMES: readonly PresetName[] = ["nginx", "php-fpm"];
 
 /** What a preset does with signals. Under every preset signals go to the master only. */
 export interface PresetRules {

@@ -9,18 +9,10 @@
 import { shellExitCode } from "./exit_code.ts";
 import type { Libc } from "./ffi/libc.ts";
 import { describeSignal } from "./signals.ts";
-import type { SignalName } from "./signals.ts";
+import type { ExitStatus } from "./plugin/types.ts";
 
-/** How a process ended. */
-export interface ExitStatus {
-  pid: number;
-  /** Its exit code, when it exited. */
-  code: number | null;
-  /** The signal that killed it, when it was killed. */
-  signal: SignalName | null;
-  /** As a shell reports it: the code, or 128 + the signal number. */
-  exitCode: number;
-}
+/** How a process ended: the plugin API's type, one definition. */
+export type { ExitStatus };
 
 /**
  * Decode a `waitpid` status word. Total: every word decodes (a child killed by

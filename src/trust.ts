@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DenitError } from "./errors.ts";
+import { DenitError, describeError } from "./errors.ts";
 
 function parentOf(path: string): string {
   const index = path.lastIndexOf("/");
@@ -198,7 +198,7 @@ export function checkDenoDir(): void {
       }
     }
   } catch (error) {
-    reason = error instanceof Error ? error.message : String(error);
+    reason = describeError(error);
   }
   if (reason !== null) {
     throw new DenitError(

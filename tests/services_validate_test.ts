@@ -95,7 +95,10 @@ Deno.test("validateServices: every field's type is checked, with the service and
     [{ preset: "apache" }, /"preset" must be "nginx", "php-fpm"/],
     [{ signals: { SIGHUP: "BOGUS" } }, /"signals" must be a signal name/],
     [{ signals: { SIGKILL: null } }, /"signals" cannot rewrite SIGKILL/],
-    [{ signals: { SIGCHLD: "SIGTERM" } }, /"signals" cannot rewrite SIGCHLD \(it drives the reaper/],
+    [
+      { signals: { SIGCHLD: "SIGTERM" } },
+      /"signals" cannot rewrite SIGCHLD \(it drives the reaper/,
+    ],
     [{ stopSignal: 15 }, /"stopSignal" must be a signal name/],
     [{ stopGrace: "soon" }, /service "a" field "stopGrace"/],
     [{ stopGrace: -1 }, /"stopGrace" must be 0 to 86400 seconds/],

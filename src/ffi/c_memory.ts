@@ -68,3 +68,8 @@ export function sigsetMembers(set: Uint8Array): number[] {
 
 /** Every signal 1..64, so the child starts with a fully default disposition table. */
 export const ALL_SIGNALS = Array.from({ length: 64 }, (_, index) => index + 1);
+
+/** A pointer to `view`'s bytes, for a `"pointer"` parameter; keep `view` referenced. */
+export function address(view: ArrayBufferView<ArrayBuffer>): Deno.PointerValue {
+  return Deno.UnsafePointer.of(view);
+}

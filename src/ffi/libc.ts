@@ -32,7 +32,7 @@ import {
 import { DenitError, ErrnoError } from "../errors.ts";
 import type { Libc, SignalInfo } from "./facade.ts";
 import { SYMBOLS } from "./symbols.ts";
-import { cString, cStringArray, envStrings, sigset, sigsetMembers } from "./c_memory.ts";
+import { address, cString, cStringArray, envStrings, sigset, sigsetMembers } from "./c_memory.ts";
 import { runningAsRoot, unsafeFileReason } from "../trust.ts";
 import type { Symbols } from "./symbols.ts";
 import { spawnProcess } from "./spawn.ts";
@@ -110,11 +110,6 @@ function bindOnFirstUse(path: string): Symbols {
     });
   }
   return view;
-}
-
-/** A pointer to `view`'s bytes, for a `"pointer"` parameter; keep `view` referenced. */
-function address(view: ArrayBufferView<ArrayBuffer>): Deno.PointerValue {
-  return Deno.UnsafePointer.of(view);
 }
 
 /** Binds libc and returns the facade. Throws {@link DenitError} when no libc loads. */

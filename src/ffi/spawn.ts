@@ -19,15 +19,18 @@ import {
 import { DenitError } from "../errors.ts";
 import type { SpawnRequest } from "./facade.ts";
 import type { Symbols } from "./symbols.ts";
-import { ALL_SIGNALS, cString, cStringArray, envStrings, quoteText, sigset } from "./c_memory.ts";
+import {
+  address,
+  ALL_SIGNALS,
+  cString,
+  cStringArray,
+  envStrings,
+  quoteText,
+  sigset,
+} from "./c_memory.ts";
 
 /** Throws the errno of a failed call, named. */
 export type Fail = (what: string, code: number) => never;
-
-/** A pointer to `view`'s bytes, for a `"pointer"` parameter; keep `view` referenced. */
-function address(view: ArrayBufferView<ArrayBuffer>): Deno.PointerValue {
-  return Deno.UnsafePointer.of(view);
-}
 
 /** Start `request` and return its pid; throws an ErrnoError (through `fail`) when it cannot. */
 export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): number {

@@ -7,7 +7,6 @@
  */
 
 import type { Config } from "../cli.ts";
-import type { DenitError } from "../errors.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
 import { PluginHost } from "../plugin/host.ts";
@@ -56,7 +55,7 @@ function mainService(config: Config, others: readonly ServiceSpec[]): ServiceEnt
 }
 
 /**
- * Run the services. Throws {@link DenitError} (exit 125) before any process
+ * Run the services. Throws a `DenitError` (exit 125) before any process
  * starts; afterwards it always returns an exit code. `prepare` becomes the
  * reaper (and sets the parent-death signal) once everything is checked.
  */
