@@ -50,7 +50,7 @@ export class ExitHandler {
     const willRestart = verdict?.kind === "restart";
     const seen = { ...status, service: unit.name, willRestart };
     const exitCode = await s.host.childExit(seen);
-    if (spec.main) s.mainExited(unit.name, { ...status, exitCode });
+    if (spec.main) s.mainExited({ ...status, exitCode });
     if (stopping || s.stopping) {
       unit.neverReady();
       return;

@@ -12,6 +12,7 @@
 import { describeError } from "../errors.ts";
 import type { Libc } from "../ffi/libc.ts";
 import type { Logger } from "../log.ts";
+import { within } from "./timing.ts";
 
 /** A line longer than this is written out in pieces of this size. */
 const MAX_LINE = 64 * 1024;
@@ -120,12 +121,7 @@ export class OutputPipes {
    * daemon may hold a pipe open, and a stalled stdout must not keep denit from exiting.
    */
   async drain(ms: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all([...this.#readers]).then(() => writes),
-      new Promise((resolve) => timer = setTimeout(resolve, ms)),
-    ]);
-    clearTimeout(timer);
+    await within(Promise.all([...this.#readers]).then(() => writes), ms);
   }
 
   async #prefixLines(fd: number, name: string, to: typeof Deno.stdout): Promise<void> {

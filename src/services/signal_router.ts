@@ -51,7 +51,7 @@ export class SignalRouter {
 
   #handle(info: SignalInfo): void {
     if (info.signo === SIGCHLD) {
-      this.#s.reap();
+      this.#s.reaper.reap();
       return;
     }
     const name = signalName(info.signo);
@@ -82,7 +82,7 @@ export class SignalRouter {
       });
     } else if (
       this.#stopSignals.has(decision.signal) &&
-      !String(decision.target).startsWith(SERVICE_TARGET)
+      !decision.target.startsWith(SERVICE_TARGET)
     ) {
       delivered = true;
       if (this.#s.stopping) {

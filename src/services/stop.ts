@@ -15,6 +15,7 @@ import { signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
 import { environmentWith } from "./supervisor.ts";
 import type { ServicesSupervisor } from "./supervisor.ts";
+import { within } from "./timing.ts";
 import type { Unit } from "./unit.ts";
 
 const SIGKILL = signalNumber("SIGKILL");
@@ -31,15 +32,6 @@ export type StopReason =
   | { kind: "failure"; service: string; exitCode: number }
   /** Every service has ended for good; nothing is left to supervise. */
   | { kind: "finished"; exitCode: number };
-
-/** Resolves true if `promise` settles within `ms`, false after. */
-function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise.then(() => true),
-    new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Runs the stop sequence once, and holds the exit code. */
 export class StopSequence {
@@ -65,7 +57,7 @@ export class StopSequence {
   }
 
   /** A main service ended (before or during the stop); its code is the exit code unless set. */
-  mainExited(_service: string, status: ExitStatus): void {
+  mainExited(status: ExitStatus): void {
     this.#mainStatus ??= status;
   }
 
@@ -166,8 +158,7 @@ export class StopSequence {
         `Service "${unit.name}" did not exit within ${graceMs} ms; sending SIGKILL to its group`,
         { event: "service.killed", pid: process.pid, graceMs },
       );
-      s.libc.kill(-process.pid, SIGKILL);
-      s.libc.kill(process.pid, SIGKILL);
+      s.libc.kill(-process.pid, SIGKILL); // its own session: the group holds the leader too
       await within(process.exited, KILL_REAP_WAIT_MS);
       await this.#groupGone(process.pid, KILL_REAP_WAIT_MS);
     })();
@@ -175,15 +166,15 @@ export class StopSequence {
   }
 
   /**
-   * Wait until the SIGKILLed group `pgid` has no member left, reaping as they die: its other
-   * members (a shell's `sleep`) die a moment after the leader, and the drain that follows
-   * should find only what the service really left behind, not processes already dying.
+   * Wait until the SIGKILLed group `pgid` has no member left (the reaper collects them on
+   * SIGCHLD meanwhile): its other members (a shell's `sleep`) die a moment after the leader,
+   * and the drain that follows should find only what the service really left behind, not
+   * processes already dying.
    */
   async #groupGone(pgid: number, ms: number): Promise<void> {
     const s = this.#supervisor;
     const deadline = performance.now() + ms;
     for (;;) {
-      s.reaper.reap();
       if (s.libc.kill(-pgid, 0) !== 0 || performance.now() >= deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }

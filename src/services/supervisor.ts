@@ -125,13 +125,8 @@ export class ServicesSupervisor {
   }
 
   /** A main service ended; its code is denit's unless a failure decided first. */
-  mainExited(service: string, status: ExitStatus): void {
-    this.#stop.mainExited(service, status);
-  }
-
-  /** Reap after SIGCHLD. */
-  reap(): void {
-    this.reaper.reap();
+  mainExited(status: ExitStatus): void {
+    this.#stop.mainExited(status);
   }
 
   async #startWhenDependenciesReady(unit: Unit): Promise<void> {
@@ -239,12 +234,10 @@ export class ServicesSupervisor {
   }
 
   /** Signal a service: its master only under a preset, else its process group. */
-  signalUnit(unit: Unit, name: SignalName, wholeGroup = false): boolean {
+  signalUnit(unit: Unit, name: SignalName): boolean {
     const process = unit.process;
     if (process === null) return false;
-    const pid = unit.policy.masterOnly && !wholeGroup && name !== "SIGKILL"
-      ? process.pid
-      : -process.pid;
+    const pid = unit.policy.masterOnly && name !== "SIGKILL" ? process.pid : -process.pid;
     const errno = this.libc.kill(pid, signalNumber(name));
     if (errno === 0) {
       unit.log.info(`Forwarded ${name} to service "${unit.name}"`, {
