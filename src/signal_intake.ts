@@ -1,7 +1,8 @@
 /**
  * Signal intake, shared by the one-child supervisor and the services
- * supervisor: the one loop that reads the signal source forever, and the one
- * wording of "a signal arrived" in the log.
+ * supervisor: the one loop that reads the signal source forever, the one
+ * wording of "a signal arrived" in the log, and the way a received signal goes
+ * through the plugin chain to whoever carries the decision out.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import { describeError } from "./errors.ts";
 import type { SignalInfo } from "./ffi/libc.ts";
 import type { Logger } from "./log.ts";
 import type { SignalSource } from "./signal_source.ts";
+import type { PluginHost } from "./plugin/host.ts";
+import type { SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
 import type { SignalName } from "./signals.ts";
 
 /** How long to wait before reading again after the source failed. */
@@ -61,4 +64,34 @@ export function logReceived(log: Logger, name: SignalName, info: SignalInfo): vo
       : `Received ${name} from pid ${info.pid}`,
     { event: "signal.received", signal: name, sender: info.pid, uid: info.uid },
   );
+}
+
+/**
+ * Put a received signal through the plugin chain (aimed at `target` until a plugin
+ * says otherwise) and hand the final decision to `carryOut`: at once, or when an async
+ * handler has settled; a chain that fails is logged and nothing is sent.
+ */
+export function decideSignal(
+  host: PluginHost,
+  log: Logger,
+  info: SignalInfo,
+  name: SignalName,
+  target: SignalTarget,
+  carryOut: (event: SignalEvent, decision: SignalDecision) => void,
+): void {
+  const event: SignalEvent = {
+    signal: name,
+    senderPid: info.pid,
+    senderUid: info.uid,
+    receivedAt: performance.now(),
+  };
+  const decision = host.decide(event, { signal: name, target });
+  if (decision instanceof Promise) {
+    decision.then(
+      (final) => carryOut(event, final),
+      (error) => log.error(`Cannot decide ${name}: ${describeError(error)}`),
+    );
+  } else {
+    carryOut(event, decision);
+  }
 }

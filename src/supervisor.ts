@@ -24,7 +24,7 @@ import type { RunOptions, SignalDecision, SignalEvent, SignalTarget } from "./pl
 import { drainLeftovers } from "./processes.ts";
 import { Reaper } from "./reaper.ts";
 import type { ExitStatus } from "./reaper.ts";
-import { handleSafely, logReceived, readSignals } from "./signal_intake.ts";
+import { decideSignal, handleSafely, logReceived, readSignals } from "./signal_intake.ts";
 import type { SignalSource } from "./signal_source.ts";
 import { signalName, signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
@@ -165,22 +165,14 @@ export class Supervisor {
       });
       return;
     }
-    const event: SignalEvent = {
-      signal: name,
-      senderPid: info.pid,
-      senderUid: info.uid,
-      receivedAt: performance.now(),
-    };
-    const initial: SignalDecision = { signal: name, target: this.#defaultTarget };
-    const decision = this.#host.decide(event, initial);
-    if (decision instanceof Promise) {
-      decision.then(
-        (final) => this.#carryOut(event, final),
-        (error) => this.#log.error(`Cannot decide ${name}: ${describeError(error)}`),
-      );
-    } else {
-      this.#carryOut(event, decision);
-    }
+    decideSignal(
+      this.#host,
+      this.#log,
+      info,
+      name,
+      this.#defaultTarget,
+      (event, decision) => this.#carryOut(event, decision),
+    );
   }
 
   /** Do what the chain decided, tell `afterSignal`, and stop denit too if the mode says so. */

@@ -7,11 +7,10 @@
  * @module
  */
 
-import { describeError } from "../errors.ts";
 import type { SignalInfo } from "../ffi/libc.ts";
 import type { SignalDecision, SignalEvent } from "../plugin/types.ts";
 import { signalEveryone } from "../processes.ts";
-import { logReceived, readSignals } from "../signal_intake.ts";
+import { decideSignal, logReceived, readSignals } from "../signal_intake.ts";
 import type { SignalSource } from "../signal_source.ts";
 import { signalName, signalNumber } from "../signals.ts";
 import type { SignalName } from "../signals.ts";
@@ -56,21 +55,14 @@ export class SignalRouter {
     }
     const name = signalName(info.signo);
     logReceived(this.#s.log, name, info);
-    const event: SignalEvent = {
-      signal: name,
-      senderPid: info.pid,
-      senderUid: info.uid,
-      receivedAt: performance.now(),
-    };
-    const decision = this.#s.host.decide(event, { signal: name, target: "group" });
-    if (decision instanceof Promise) {
-      decision.then(
-        (final) => this.#carryOut(event, final),
-        (error) => this.#s.log.error(`Cannot decide ${name}: ${describeError(error)}`),
-      );
-    } else {
-      this.#carryOut(event, decision);
-    }
+    decideSignal(
+      this.#s.host,
+      this.#s.log,
+      info,
+      name,
+      "group",
+      (event, decision) => this.#carryOut(event, decision),
+    );
   }
 
   #carryOut(event: SignalEvent, decision: SignalDecision): void {
