@@ -40,7 +40,7 @@ export interface Logger {
 /** The tags that say who speaks, first on a text line. */
 const TEXT_TAGS = ["plugin", "hook"];
 /** The value of `source` in every JSON line. */
-export const LOG_SOURCE = "denit";
+const LOG_SOURCE = "denit";
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 
@@ -84,7 +84,7 @@ function formatValue(value: LogFields[string]): string {
 }
 
 /** Control characters as JSON escapes (`\n`, `\u001b`), so a message stays one line. */
-export function oneLine(message: string): string {
+function oneLine(message: string): string {
   return message.replace(/\p{Cc}/gu, (char) => JSON.stringify(char).slice(1, -1));
 }
 

@@ -20,8 +20,6 @@ export interface ChildPlacement {
   ttyPath?: string;
   /** Who gets a forwarded signal unless a plugin says otherwise. */
   target: SignalTarget;
-  /** Whether the child leads its own process group (denit is not in it). */
-  ownGroup: boolean;
   /** Signals the kernel sends denit once for the tty hand-off, to swallow. */
   swallowOnce: SignalName[];
 }
@@ -36,7 +34,7 @@ export function placeChild(libc: Libc, config: Config): ChildPlacement {
     controllingTty,
   });
   if (isolation !== "tty-handover") {
-    return { isolation, target, ownGroup: isolation !== "none", swallowOnce: [] };
+    return { isolation, target, swallowOnce: [] };
   }
   // dumb-init gives up the tty so the child's new session can take it; when denit was the
   // session leader the kernel then sends SIGHUP and SIGCONT to its group once.
@@ -51,8 +49,8 @@ export function placeChild(libc: Libc, config: Config): ChildPlacement {
     ? ["SIGHUP", "SIGCONT"]
     : [];
   return ttyPath === undefined
-    ? { isolation: "session", target, ownGroup: true, swallowOnce }
-    : { isolation: "session-with-tty", ttyPath, target, ownGroup: true, swallowOnce };
+    ? { isolation: "session", target, swallowOnce }
+    : { isolation: "session-with-tty", ttyPath, target, swallowOnce };
 }
 
 /** `chdir("/")`; not fatal when it fails (only an unmount elsewhere could care). */

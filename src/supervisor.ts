@@ -128,7 +128,9 @@ export class Supervisor {
       placement.ttyPath,
     );
     const pid = this.#child.pid;
-    this.#forward = new Forwarder(this.#libc, this.#log, pid, placement.ownGroup);
+    // Every isolation but "none" puts the child at the head of its own process group.
+    const ownGroup = placement.isolation !== "none";
+    this.#forward = new Forwarder(this.#libc, this.#log, pid, ownGroup);
     this.#log.info(`Spawned child pid ${pid}: ${launch.argv.join(" ")}`, {
       event: "child.spawned",
       pid,

@@ -130,7 +130,7 @@ function onReadOnlyMount(path: string): boolean {
  * Why `path` (through every directory above it) is unsafe for root to load, or
  * null when it is safe. `path` must be absolute.
  */
-export function unsafeReason(path: string): string | null {
+function unsafeReason(path: string): string | null {
   for (const entry of chain(path)) {
     const reason = entryReason(entry, Deno.lstatSync(entry));
     if (reason !== null) return reason;
@@ -153,7 +153,7 @@ export function runningAsRoot(): boolean {
 }
 
 /** Deno's cache directory, as Deno resolves it; null when it cannot be found. */
-export function denoDir(): string | null {
+function denoDir(): string | null {
   const explicit = Deno.env.get("DENO_DIR");
   if (explicit !== undefined && explicit !== "") {
     return explicit.startsWith("/") ? explicit : `${Deno.cwd()}/${explicit}`;
