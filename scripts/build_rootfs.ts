@@ -19,6 +19,8 @@
  */
 // deno-lint-ignore-file no-console -- a build script talks to the terminal
 
+import { runDeno } from "./install_denit.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** Copy `source` to `rootfs` + `destination`, creating directories. */
@@ -91,16 +93,8 @@ async function upToDate(binary: string): Promise<boolean> {
   return info !== null && (info.mtime?.getTime() ?? 0) >= await newestSource();
 }
 
-async function bundleNow(output: string): Promise<void> {
-  const bundled = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "-o", output, `${ROOT}mod.ts`],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!bundled.success) {
-    const reason = new TextDecoder().decode(bundled.stderr).trim().split("\n").at(-1);
-    throw new Error(`deno bundle failed: ${reason ?? "no output"}`);
-  }
+function bundleNow(output: string): Promise<void> {
+  return runDeno(["bundle", "--quiet", "-o", output, `${ROOT}mod.ts`], "deno bundle");
 }
 
 /** Build the root file system; returns the entrypoint argv inside it. */
@@ -120,11 +114,12 @@ export async function buildRootfsReport(
     files.push(destination);
   };
   const compiled = `${options.distDir ?? `${ROOT}dist`}/denit`;
+  const compiledIsFresh = options.runtime === "bundle" ? false : await upToDate(compiled);
   let useCompiled = options.runtime === "compiled";
   if (options.runtime === undefined && options.freshBundle === undefined) {
-    useCompiled = await upToDate(compiled);
+    useCompiled = compiledIsFresh;
   }
-  if (useCompiled && !await upToDate(compiled)) {
+  if (useCompiled && !compiledIsFresh) {
     throw new Error(`${compiled} is missing or older than the sources: run deno task compile`);
   }
   let runtime: string;

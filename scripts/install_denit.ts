@@ -31,7 +31,8 @@ export interface Installed {
   files: string[];
 }
 
-async function run(args: string[], what: string): Promise<void> {
+/** Run this Deno with `args`; a failure throws `WHAT failed: <its last stderr line>`. */
+export async function runDeno(args: string[], what: string): Promise<void> {
   const output = await new Deno.Command(Deno.execPath(), {
     args,
     stdout: "null",
@@ -53,7 +54,7 @@ export async function installDenit(
   await Deno.mkdir(`${root}/bin`, { recursive: true });
   const program = `${prefix}/bin/denit`;
   if (runtime === "compiled") {
-    await run(["run", "-A", `${ROOT}scripts/compile.ts`], "deno task compile");
+    await runDeno(["run", "-A", `${ROOT}scripts/compile.ts`], "deno task compile");
     await Deno.copyFile(`${ROOT}dist/denit`, `${root}/bin/denit`);
     await Deno.chmod(`${root}/bin/denit`, 0o755);
     return { program, files: [program] };
@@ -61,7 +62,7 @@ export async function installDenit(
   const lib = `${root}/lib/denit`;
   await Deno.mkdir(lib, { recursive: true });
   // Bundled now from the sources as they are: never a dist/denit.js from an older build.
-  await run(["bundle", "--quiet", "-o", `${lib}/denit.js`, `${ROOT}mod.ts`], "deno bundle");
+  await runDeno(["bundle", "--quiet", "-o", `${lib}/denit.js`, `${ROOT}mod.ts`], "deno bundle");
   await Deno.copyFile(Deno.execPath(), `${lib}/deno`);
   await Deno.chmod(`${lib}/deno`, 0o755);
   await Deno.chmod(`${lib}/denit.js`, 0o644);

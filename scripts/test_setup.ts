@@ -4,7 +4,7 @@
  * it installs the missing Debian packages; anywhere else it says so in one line
  * per missing package. It never fails by itself: the tests that need a missing
  * package are ignored, except under `CI=true`, where they fail instead
- * (`tests/_helpers.ts`, `installed()`).
+ * (`tests/_helpers/fixtures.ts`, `installed()`).
  *
  * @module
  */
@@ -18,7 +18,7 @@ export interface Needed {
   usedBy: string;
 }
 
-/** Keep in step with the README ("Tests") and `tests/_helpers.ts`. */
+/** Keep in step with the README ("Tests") and `tests/_helpers/fixtures.ts`. */
 export const NEEDED: readonly Needed[] = [
   { name: "gcc", probe: "gcc", usedBy: "the C fixtures of most tests" },
   { name: "libc6-dev", probe: "/usr/include/stdio.h", usedBy: "the C fixtures of most tests" },
