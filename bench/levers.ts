@@ -70,6 +70,8 @@ const LEVERS: Record<string, Patch[]> = {
   "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the DOMException abort after the spawn. Taken out here. */
   "no-warm-abort": [["src/warm_up.ts", /\n\s*new AbortController\(\)[^\n]*/, ""]],
+  /** Kept (src/supervisor.ts, src/warm_up.ts): the rehearsal of the child's end. Taken out here. */
+  "no-rehearsal": [["src/supervisor.ts", /\n\s*Supervisor\.#rehearse\(this[^\n]*/, ""]],
   /** Kept (src/os_bytes.ts): NULs found with indexOf. Put back here: the byte loop. */
   "byte-loop": [[
     "src/os_bytes.ts",
@@ -80,6 +82,7 @@ const LEVERS: Record<string, Patch[]> = {
   /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
   "no-warm-up": [
     ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
+    ["src/supervisor.ts", /\n\s*Supervisor\.#rehearse\(this[^\n]*/, ""],
     ["src/ffi/spawn.ts", /\n\s*void c\.read;[^\n]*/, ""],
     ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
   ],

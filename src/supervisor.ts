@@ -30,7 +30,7 @@ import { signalName, signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 import { Spawner } from "./spawner.ts";
 import type { StartedProcess } from "./spawner.ts";
-import { warmUp } from "./warm_up.ts";
+import { REHEARSAL_PID, rehearsalWorld, warmUp } from "./warm_up.ts";
 
 /** The received signals that ask a job to stop (shell job control). */
 const TTY_STOP_SIGNALS: ReadonlySet<SignalName> = new Set(["SIGTSTP", "SIGTTIN", "SIGTTOU"]);
@@ -138,7 +138,9 @@ export class Supervisor {
       isolation: placement.isolation,
     });
     if (this.#childCwd === undefined) moveToRoot();
-    warmUp(this.#libc, this.#source); // idle while the child starts: compile the paths a signal takes
+    // Idle while the child starts: compile the paths a signal and the child's end take.
+    warmUp(this.#libc, this.#source);
+    Supervisor.#rehearse(this.#config, this.#log);
 
     // 4. Signals that came before the child, then the child's whole life, then the end.
     const early = this.#early ?? [];
@@ -146,6 +148,28 @@ export class Supervisor {
     for (const info of early) handleSafely(this.#log, (held) => this.#handle(held), info);
     const status = await this.#child.exited;
     return await this.#finish(status);
+  }
+
+  /**
+   * One child's end played on inert doubles (src/warm_up.ts) by a supervisor of its own:
+   * a SIGTERM through the plugin chain to the forwarder, the SIGCHLD, the reaper, then
+   * `#finish` with its hooks, clean-up and shutdown. Nothing it does can reach a process
+   * or the log; if it fails, the real paths are merely compiled later.
+   */
+  static #rehearse(config: Config, log: Logger): void {
+    const TERMINATED_BY_SIGTERM = signalNumber("SIGTERM"); // a wait status: signal in the low bits
+    try {
+      const world = rehearsalWorld(config, log, TERMINATED_BY_SIGTERM);
+      const rehearsal = new Supervisor({ ...world, config });
+      rehearsal.#early = null;
+      rehearsal.#forward = new Forwarder(world.libc, world.log, REHEARSAL_PID, true);
+      const exited = rehearsal.#reaper.watch(REHEARSAL_PID);
+      rehearsal.#handle({ signo: TERMINATED_BY_SIGTERM, pid: 0, uid: 0, code: 0 });
+      rehearsal.#handle({ signo: SIGCHLD, pid: REHEARSAL_PID, uid: 0, code: 1 });
+      exited.then((status) => rehearsal.#finish(status)).catch(() => {});
+    } catch {
+      // Only compilation was at stake.
+    }
   }
 
   /** One signal: SIGCHLD reaps; any other goes through the plugin chain to its target. */

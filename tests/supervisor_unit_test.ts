@@ -12,6 +12,7 @@ import { PluginHost } from "../src/plugin/host.ts";
 import type { SignalSource } from "../src/signal_source.ts";
 import { signalNumber } from "../src/signals.ts";
 import { Supervisor } from "../src/supervisor.ts";
+import { REHEARSAL_PID } from "../src/warm_up.ts";
 import { remapExitPlugin } from "../plugins/exit_code.ts";
 
 const CHILD = 100;
@@ -81,12 +82,16 @@ async function spawned(libc: FakeLibc): Promise<void> {
   while (libc.spawns.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
-/** Run one child's life: spawn, `during`, then the child exits with `status`. */
+/**
+ * Run one child's life: spawn, `during`, then the child exits with `status` after
+ * `livesMs` (the supervisor's rehearsal of the child's end runs right after the spawn).
+ */
 async function lifeOfOneChild(
   args: string[],
   status: number,
   during: (source: FakeSource) => void,
   plugins: unknown[] = [],
+  livesMs = 1,
 ) {
   const libc = new FakeLibc();
   const source = new FakeSource();
@@ -106,7 +111,7 @@ async function lifeOfOneChild(
     const running = supervisor.run();
     await spawned(libc);
     during(source);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, livesMs));
     libc.waits.push({ kind: "exited", pid: CHILD, status }, { kind: "no-children" });
     source.send("SIGCHLD", CHILD);
     const exitCode = await running;
@@ -119,17 +124,28 @@ async function lifeOfOneChild(
 const TERM = signalNumber("SIGTERM");
 
 Deno.test("denit mode: the child gets its own session, SIGTERM goes to its group, its code is denit's", async () => {
-  const { exitCode, libc, lines } = await lifeOfOneChild(["true"], 3 << 8, (source) => {
-    source.send("SIGTERM");
-  });
+  const { exitCode, libc, lines } = await lifeOfOneChild(
+    ["true"],
+    3 << 8,
+    (source) => {
+      source.send("SIGTERM");
+    },
+    [],
+    30,
+  );
   equal(exitCode, 3);
   equal(libc.spawns[0]!.isolation, "session");
   deepEqual(libc.kills, [[-CHILD, TERM]]);
   equal(libc.warmUps, 1, "the signal path is walked once after the spawn");
-  ok(
-    lines.some((line) => line.includes("Received SIGTERM from outside the container")),
+  // The rehearsal of the child's end (src/warm_up.ts) runs on its own doubles: it sent
+  // nothing above (no kill of its pid) and wrote nothing here.
+  equal(
+    lines.filter((line) => line.includes("Received SIGTERM from outside the container")).length,
+    1,
     lines.join("\n"),
   );
+  ok(!lines.some((line) => line.includes("rehearsal") || line.includes(String(REHEARSAL_PID))));
+  ok(lines.some((line) => line.includes("Spawned child")), lines.join("\n"));
   ok(lines.some((line) => line.includes("Exiting with code 3: the child exited with code 3")));
 });
 
