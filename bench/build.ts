@@ -28,5 +28,13 @@ export async function buildAll(): Promise<void> {
       await run("gcc", ["-O2", "-o", `${BUILD}/${name}`, source]);
     }
   }
-  await run(Deno.execPath(), ["bundle", "--quiet", "-o", `${BUILD}/denit.js`, `${REPO}/mod.ts`]);
+  // Minified as shipped (deno.json, scripts/install_denit.ts, scripts/build_rootfs.ts).
+  await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    "--minify",
+    "-o",
+    `${BUILD}/denit.js`,
+    `${REPO}/mod.ts`,
+  ]);
 }

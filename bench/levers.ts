@@ -33,6 +33,8 @@ const { values } = parseArgs({
     metrics: { type: "string", default: "start-up,true-wall,term-exit" },
     callgrind: { type: "boolean", default: false },
     build: { type: "boolean", default: true }, // --no-build: another run is using bench/.build
+    // --bundle: each lever is bundled (deno bundle) and run as the shipped bundle is
+    bundle: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -79,6 +81,57 @@ const LEVERS: Record<string, Patch[]> = {
     "for (let end = 0; end < bytes.length; end++) {\n$1if (bytes[end] !== 0) continue;\n" +
     "$1items.push(bytes.subarray(start, end));\n$1start = end + 1;",
   ]],
+  /**
+   * The signalfd read before 18deb58: one pending `read` on the blocking pool on a blocking
+   * signalfd, instead of `poll` on the pool and a `read` on the main thread (errno is then out
+   * of reach). Measured to find what 18deb58 cost at start-up; not a behaviour to ship.
+   */
+  "read-on-pool": [
+    ["src/ffi/libc.ts", /if \(await c\.poll\(pollPointer, 1n, -1\) < 0\)/, "if (false)"],
+    [
+      "src/ffi/libc.ts",
+      /Number\(c\.read\(fd, signalPointer/,
+      "Number(await c.readOnPool(fd, signalPointer",
+    ],
+    ["src/ffi/libc.ts", /SFD_CLOEXEC \| SFD_NONBLOCK/, "SFD_CLOEXEC"],
+    ["src/ffi/spawn.ts", /void c\.read;/, "void c.readOnPool;"],
+  ],
+  /**
+   * The fault signals (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS) left unblocked, as before 18deb58
+   * (and as the floor does). Measured to find what 18deb58 cost; not a behaviour to ship.
+   */
+  "faults-unblocked": [[
+    "src/signals.ts",
+    /if \(!isSignalNumber\(signo\)\) continue;/,
+    "if (!isSignalNumber(signo) || [4, 5, 6, 7, 8, 11, 31].includes(signo)) continue;",
+  ]],
+  /**
+   * Symbols called a few times (start-up, spawn, exit) bound as a plain address and called
+   * through `Deno.UnsafeFnPointer` (Deno's generic call path), instead of a function symbol,
+   * for which Deno compiles a fast-call trampoline at bind time (~0.2 ms each; ~0.04 ms as an
+   * address). The hot ones (waitpid, kill, read) keep their trampolines.
+   */
+  "bind-by-address": [[
+    "src/ffi/libc.ts",
+    /get: \(\) => bound\[name\] \?\?= Deno\.dlopen\(path, \{ \[name\]: SYMBOLS\[name\] \}\)\.symbols\[name\],/,
+    `get: () => bound[name] ??= ["waitpid", "kill", "read", "readOnPool", "poll"].includes(name)
+        ? Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name]
+        : ((definition: Deno.ForeignFunction & { optional?: boolean }) => {
+          const address = Deno.dlopen(path, {
+            [name]: { name: definition.name ?? name, type: "pointer", optional: definition.optional ?? false },
+          }).symbols[name] as Deno.PointerValue;
+          if (address === null) return null;
+          const fn = new Deno.UnsafeFnPointer(address, {
+            parameters: definition.parameters,
+            result: definition.result,
+          });
+          return (...args: unknown[]) => (fn.call as (...a: unknown[]) => unknown)(...args);
+        })(SYMBOLS[name] as Deno.ForeignFunction & { optional?: boolean }),`,
+  ]],
+  /** Both of the above: the signal handling as it was before 18deb58. */
+  get "before-18deb58"(): Patch[] {
+    return [...LEVERS["read-on-pool"]!, ...LEVERS["faults-unblocked"]!];
+  },
   /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
   "no-warm-up": [
     ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
@@ -142,7 +195,17 @@ try {
   for (const [name, patches] of Object.entries(LEVERS)) {
     if (only !== undefined && !only.includes(name)) continue;
     const mod = await patchedCopy(`${dir}/${name}`, patches);
-    variants.push({ name, argv: [...run, mod, "--"] });
+    if (!values.bundle) {
+      variants.push({ name, argv: [...run, mod, "--"] });
+      continue;
+    }
+    const bundle = `${dir}/${name}.js`;
+    const built = await new Deno.Command(DENO, {
+      args: ["bundle", "--quiet", "--minify", "-o", bundle, mod],
+    })
+      .output();
+    if (!built.success) throw new Error(`levers: cannot bundle ${name}`);
+    variants.push({ name, argv: [...run, "--no-config", bundle, "--"] });
   }
   const wanted = values.metrics.split(",");
   const metrics = Object.fromEntries(
@@ -159,6 +222,15 @@ try {
     metrics["instructions"] = (variant: Init) => instructions(variant, `${dir}/callgrind`);
     for (const name of wanted) delete metrics[name];
     await Deno.mkdir(`${dir}/callgrind`);
+  }
+  // One run of each first: a new copy's first run fills Deno's emit and V8 code caches
+  // (+25 % of the instructions of a bundle), which no measured run may pay.
+  for (const variant of variants) {
+    await new Deno.Command(variant.argv[0]!, {
+      args: [...variant.argv.slice(1), "/bin/true"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
   }
   const samples: Record<string, Record<string, number[]>> = {};
   for (let round = 0; round < runs; round++) {

@@ -94,7 +94,7 @@ async function upToDate(binary: string): Promise<boolean> {
 }
 
 function bundleNow(output: string): Promise<void> {
-  return runDeno(["bundle", "--quiet", "-o", output, `${ROOT}mod.ts`], "deno bundle");
+  return runDeno(["bundle", "--quiet", "--minify", "-o", output, `${ROOT}mod.ts`], "deno bundle");
 }
 
 /** Build the root file system; returns the entrypoint argv inside it. */

@@ -62,7 +62,11 @@ export async function installDenit(
   const lib = `${root}/lib/denit`;
   await Deno.mkdir(lib, { recursive: true });
   // Bundled now from the sources as they are: never a dist/denit.js from an older build.
-  await runDeno(["bundle", "--quiet", "-o", `${lib}/denit.js`, `${ROOT}mod.ts`], "deno bundle");
+  // --minify: ~6 M fewer instructions at start-up (V8 parses half the text, both stages).
+  await runDeno(
+    ["bundle", "--quiet", "--minify", "-o", `${lib}/denit.js`, `${ROOT}mod.ts`],
+    "deno bundle",
+  );
   await Deno.copyFile(Deno.execPath(), `${lib}/deno`);
   await Deno.chmod(`${lib}/deno`, 0o755);
   await Deno.chmod(`${lib}/denit.js`, 0o644);

@@ -130,9 +130,9 @@ function onReadOnlyMount(path: string): boolean {
  * Why `path` (through every directory above it) is unsafe for root to load, or
  * null when it is safe. `path` must be absolute.
  */
-function unsafeReason(path: string): string | null {
+function unsafeReason(path: string, known?: ReadonlyMap<string, Deno.FileInfo>): string | null {
   for (const entry of chain(path)) {
-    const reason = entryReason(entry, Deno.lstatSync(entry));
+    const reason = entryReason(entry, known?.get(entry) ?? Deno.lstatSync(entry));
     if (reason !== null) return reason;
   }
   return null;
@@ -141,10 +141,16 @@ function unsafeReason(path: string): string | null {
 /**
  * Why a file named `path` is unsafe: where the name stands (a link in a
  * writable directory could be swapped) and where it really is. Null when safe.
+ * `real` is `path` resolved, when the caller has it; `known` holds `lstat`s
+ * the caller has just made (one stat per path: each is a call into Deno).
  */
-export function unsafeFileReason(path: string): string | null {
-  const real = Deno.realPathSync(path);
-  return unsafeReason(real) ?? (path === real ? null : unsafeReason(parentOf(path)));
+export function unsafeFileReason(
+  path: string,
+  real: string = Deno.realPathSync(path),
+  known?: ReadonlyMap<string, Deno.FileInfo>,
+): string | null {
+  return unsafeReason(real, known) ??
+    (path === real ? null : unsafeReason(parentOf(path), known));
 }
 
 /** Whether denit runs as root (and so must check what it runs). */
@@ -178,9 +184,10 @@ export function checkDenoDir(): void {
   if (dir === null) return;
   const trimmed = dir.replace(/\/+$/, "") || "/";
   let existing = trimmed;
+  const known = new Map<string, Deno.FileInfo>();
   for (;;) {
     try {
-      Deno.lstatSync(existing);
+      known.set(existing, Deno.lstatSync(existing));
       break;
     } catch {
       existing = parentOf(existing);
@@ -188,9 +195,9 @@ export function checkDenoDir(): void {
   }
   let reason: string | null;
   try {
-    reason = unsafeFileReason(existing);
+    const real = Deno.realPathSync(existing);
+    reason = unsafeFileReason(existing, real, known);
     if (reason === null && existing === trimmed) {
-      const real = Deno.realPathSync(existing);
       for (const entry of Deno.readDirSync(real)) {
         const path = `${real}/${entry.name}`;
         reason = entryReason(path, Deno.lstatSync(path));
@@ -257,7 +264,7 @@ export function unsafeModuleGraph(entry: string): string | null {
     } catch {
       continue; // not a file here (a false match in a comment, or Deno will fail to load it)
     }
-    const reason = unsafeFileReason(path);
+    const reason = unsafeFileReason(path, real);
     if (reason !== null) return path === entry ? reason : `it imports ${path}: ${reason}`;
     if (!/\.[cm]?[jt]sx?$/.test(real)) continue;
     let text: string;
