@@ -106,27 +106,15 @@ const LEVERS: Record<string, Patch[]> = {
     "if (!isSignalNumber(signo) || [4, 5, 6, 7, 8, 11, 31].includes(signo)) continue;",
   ]],
   /**
-   * Symbols called a few times (start-up, spawn, exit) bound as a plain address and called
-   * through `Deno.UnsafeFnPointer` (Deno's generic call path), instead of a function symbol,
-   * for which Deno compiles a fast-call trampoline at bind time (~0.2 ms each; ~0.04 ms as an
-   * address). The hot ones (waitpid, kill, read) keep their trampolines.
+   * Kept (src/ffi/libc.ts): symbols called a few times (start-up, spawn, exit) bound as a
+   * plain address and called through `Deno.UnsafeFnPointer`, with no fast-call trampoline
+   * compiled at bind time (~0.2 ms each; ~0.04 ms as an address). Taken out here: every
+   * symbol its own `Deno.dlopen` again.
    */
-  "bind-by-address": [[
+  "no-bind-by-address": [[
     "src/ffi/libc.ts",
-    /get: \(\) => bound\[name\] \?\?= Deno\.dlopen\(path, \{ \[name\]: SYMBOLS\[name\] \}\)\.symbols\[name\],/,
-    `get: () => bound[name] ??= ["waitpid", "kill", "read", "readOnPool", "poll"].includes(name)
-        ? Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name]
-        : ((definition: Deno.ForeignFunction & { optional?: boolean }) => {
-          const address = Deno.dlopen(path, {
-            [name]: { name: definition.name ?? name, type: "pointer", optional: definition.optional ?? false },
-          }).symbols[name] as Deno.PointerValue;
-          if (address === null) return null;
-          const fn = new Deno.UnsafeFnPointer(address, {
-            parameters: definition.parameters,
-            result: definition.result,
-          });
-          return (...args: unknown[]) => (fn.call as (...a: unknown[]) => unknown)(...args);
-        })(SYMBOLS[name] as Deno.ForeignFunction & { optional?: boolean }),`,
+    /bound\[name\] \?\?= HOT\.has\(name\)[^]*?: bindByAddress\(path, name, definition\),/,
+    "bound[name] ??= Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name],",
   ]],
   /** Both of the above: the signal handling as it was before 18deb58. */
   get "before-18deb58"(): Patch[] {
