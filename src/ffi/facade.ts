@@ -92,7 +92,7 @@ export interface Libc {
   foregroundGroup(fd: number): number | null;
   /** `ioctl(fd, TIOCNOTTY)`: give up the controlling tty; returns 0 or the errno. */
   detachTty(fd: number): number;
-  /** `getpid()`. */
+  /** This process's pid, as `getpid()` gives it. */
   pid(): number;
   /** `getsid(0)`. */
   sessionId(): number;

@@ -298,7 +298,8 @@ export function openLibc(): Libc {
     detachTty(fd) {
       return c.ioctl(fd, BigInt(TIOCNOTTY), null) === 0 ? 0 : errno();
     },
-    pid: () => c.getpid(),
+    // Deno.pid is getpid(), read without a libc call: one FFI binding fewer before the spawn.
+    pid: () => Deno.pid,
     sessionId: () => c.getsid(0),
     ignoreSignal(signo) {
       const previous = c.signal(signo, Deno.UnsafePointer.create(1n) /* SIG_IGN */);

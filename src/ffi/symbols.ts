@@ -16,7 +16,6 @@
 export const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" /* int * */ },
   strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
-  getpid: { parameters: [], result: "i32" /* pid_t */ },
   _exit: { parameters: ["i32" /* int status */], result: "void" },
   sigprocmask: {
     parameters: [
