@@ -157,14 +157,15 @@ export class Supervisor {
    * or the log; if it fails, the real paths are merely compiled later.
    */
   static #rehearse(config: Config, log: Logger): void {
-    const TERMINATED_BY_SIGTERM = signalNumber("SIGTERM"); // a wait status: signal in the low bits
+    const SIGTERM = signalNumber("SIGTERM");
     try {
-      const world = rehearsalWorld(config, log, TERMINATED_BY_SIGTERM);
+      // The rehearsed child is killed by SIGTERM: a wait status with the signal in its low bits.
+      const world = rehearsalWorld(config, log, SIGTERM);
       const rehearsal = new Supervisor({ ...world, config });
       rehearsal.#early = null;
       rehearsal.#forward = new Forwarder(world.libc, world.log, REHEARSAL_PID, true);
       const exited = rehearsal.#reaper.watch(REHEARSAL_PID);
-      rehearsal.#handle({ signo: TERMINATED_BY_SIGTERM, pid: 0, uid: 0, code: 0 });
+      rehearsal.#handle({ signo: SIGTERM, pid: 0, uid: 0, code: 0 });
       rehearsal.#handle({ signo: SIGCHLD, pid: REHEARSAL_PID, uid: 0, code: 1 });
       exited.then((status) => rehearsal.#finish(status)).catch(() => {});
     } catch {

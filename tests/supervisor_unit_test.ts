@@ -82,16 +82,12 @@ async function spawned(libc: FakeLibc): Promise<void> {
   while (libc.spawns.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
-/**
- * Run one child's life: spawn, `during`, then the child exits with `status` after
- * `livesMs` (the supervisor's rehearsal of the child's end runs right after the spawn).
- */
+/** Run one child's life: spawn, `during`, then the child exits with `status`. */
 async function lifeOfOneChild(
   args: string[],
   status: number,
   during: (source: FakeSource) => void,
   plugins: unknown[] = [],
-  livesMs = 1,
 ) {
   const libc = new FakeLibc();
   const source = new FakeSource();
@@ -111,7 +107,7 @@ async function lifeOfOneChild(
     const running = supervisor.run();
     await spawned(libc);
     during(source);
-    await new Promise((resolve) => setTimeout(resolve, livesMs));
+    await new Promise((resolve) => setTimeout(resolve, 1));
     libc.waits.push({ kind: "exited", pid: CHILD, status }, { kind: "no-children" });
     source.send("SIGCHLD", CHILD);
     const exitCode = await running;
@@ -124,21 +120,15 @@ async function lifeOfOneChild(
 const TERM = signalNumber("SIGTERM");
 
 Deno.test("denit mode: the child gets its own session, SIGTERM goes to its group, its code is denit's", async () => {
-  const { exitCode, libc, lines } = await lifeOfOneChild(
-    ["true"],
-    3 << 8,
-    (source) => {
-      source.send("SIGTERM");
-    },
-    [],
-    30,
-  );
+  const { exitCode, libc, lines } = await lifeOfOneChild(["true"], 3 << 8, (source) => {
+    source.send("SIGTERM");
+  });
   equal(exitCode, 3);
   equal(libc.spawns[0]!.isolation, "session");
   deepEqual(libc.kills, [[-CHILD, TERM]]);
   equal(libc.warmUps, 1, "the signal path is walked once after the spawn");
-  // The rehearsal of the child's end (src/warm_up.ts) runs on its own doubles: it sent
-  // nothing above (no kill of its pid) and wrote nothing here.
+  // The rehearsal of the child's end (src/warm_up.ts), right after the spawn, runs on its
+  // own doubles: it sent nothing above (no kill of its pid) and wrote nothing here.
   equal(
     lines.filter((line) => line.includes("Received SIGTERM from outside the container")).length,
     1,
