@@ -30,13 +30,17 @@ export function stopTimeoutPlugin(options: StopTimeoutOptions): Plugin {
         forwarded: decision.signal,
         timeoutMs: options.timeoutMs,
       });
-      setTimeout(() => {
+      // Not setTimeout: Deno 2.9's first one in a process loads its Node-compatible timers
+      // (8–10 ms, measured), here right after the stop signal went out, while the child may
+      // already be exiting. AbortSignal.timeout runs on Deno's web timers (0.5 ms); this
+      // timer is never cancelled, and denit's own pending signal read keeps it alive.
+      AbortSignal.timeout(options.timeoutMs).addEventListener("abort", () => {
         ctx.log.warn(`Stop timeout of ${options.timeoutMs} ms passed; sending SIGKILL`, {
           event: "stop.timeout",
         });
         ctx.kill("SIGKILL", "group");
         ctx.kill("SIGKILL", "all");
-      }, options.timeoutMs);
+      });
     },
   });
 }
