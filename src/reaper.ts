@@ -85,14 +85,20 @@ export class Reaper {
     this.reap();
     if (!this.#childrenLeft) return Promise.resolve(true);
     return new Promise((resolve) => {
+      let settled = false;
       const done = () => {
-        clearTimeout(timer);
+        settled = true;
         resolve(true);
       };
-      const timer = setTimeout(() => {
+      // Not setTimeout: Deno 2.9's first one in a process loads its Node-compatible timers
+      // (8–10 ms, measured), and this wait is often denit's first timer, at the very end.
+      // AbortSignal.timeout runs on Deno's web timers; it cannot be cleared, so a wait that
+      // ended early just ignores it.
+      AbortSignal.timeout(ms).addEventListener("abort", () => {
+        if (settled) return;
         this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
         resolve(false);
-      }, ms);
+      });
       this.#noChildrenWaiters.push(done);
     });
   }
