@@ -109,8 +109,8 @@ export class Spawner {
     } catch (error) {
       if (!(error instanceof ErrnoError)) throw error;
       // posix_spawn reports a bad directory as the program's ENOENT: name the directory instead,
-      // as `env -C` does (125). Looked at only now: a process's first stat costs Deno ~0.7 ms
-      // (it loads the time zone), before the child's first instruction.
+      // as `env -C` does (125). Looked at only now: a process's first Deno stat costs
+      // 0.4–0.7 ms, which would come before the child's first instruction.
       if (spec.cwd !== undefined) checkDirectory(spec.cwd);
       // execvp, tini and dumb-init run a file the kernel cannot execute (a script without a
       // `#!` line) with /bin/sh; posix_spawnp does not, so denit does it here.

@@ -8,7 +8,7 @@
  *
  * - a SIGCHLD to itself goes through the real signalfd read, the batch loop
  *   and the reaper, and a DOMException aborts a controller (Deno's abort code);
- * - a rehearsal (`Supervisor.rehearse`) plays one child's whole end, a SIGTERM
+ * - a rehearsal (`Supervisor.#rehearse`) plays one child's whole end, a SIGTERM
  *   then its exit, on inert doubles made here: a libc whose calls reach nobody,
  *   a logger that writes nowhere and a plugin host holding one plugin that
  *   returns the decision it was given. The code is the supervisor's own (V8
@@ -38,9 +38,9 @@ const SIGCHLD = signalNumber("SIGCHLD");
 export function warmUp(libc: Libc, source: SignalSource): void {
   // A SIGCHLD to itself goes through the signalfd like any other: read, batch, reap.
   if (source.mode === "signalfd") libc.kill(libc.pid(), SIGCHLD);
-  // The shutdown at exit aborts a controller with a DOMException: Deno's own code, cold
-  // and slow the first time (about 10 ms on a loaded machine). Warmed at once, not in the
-  // rehearsal: a child that ends at once takes that path too.
+  // The shutdown at exit aborts a controller with a DOMException: Deno's own code, 0.5–0.7
+  // ms cold. Warmed at once, not only in the rehearsal: a child that ends at once takes
+  // that path too.
   new AbortController().abort(new DOMException("denit warm-up", "AbortError"));
 }
 
