@@ -5,28 +5,15 @@
  * not skipped by arity).
  */
 import { equal, ok } from "node:assert/strict";
-import { createLogger } from "../src/log.ts";
 import { definePlugin } from "../src/api.ts";
-import { PluginHost } from "../src/plugin/host.ts";
 import type { PluginContext, SignalDecision, SignalEvent } from "../src/plugin/types.ts";
-
-function startedHost(lines: string[] = []): PluginHost {
-  const log = createLogger({ level: "debug", format: "text", sink: (line) => lines.push(line) });
-  const host = new PluginHost(log);
-  host.start({
-    childPid: () => 42,
-    run: () => Promise.reject(new Error("no helpers in unit tests")),
-    kill: () => true,
-  });
-  return host;
-}
+import { startedHost } from "./_helpers/plugins.ts";
 
 const TERM: SignalEvent = { signal: "SIGTERM", senderPid: 1, senderUid: 0, receivedAt: 0 };
 const KEEP: SignalDecision = { signal: "SIGTERM", target: "group" };
 
 Deno.test("an onSignal handler whose context parameter has a default gets the real context", () => {
-  const lines: string[] = [];
-  const host = startedHost(lines);
+  const { host, lines } = startedHost();
   const fallback = { childPid: -1 } as unknown as PluginContext;
   let seen: number | null | undefined;
   host.register(definePlugin({
@@ -45,7 +32,7 @@ Deno.test("an onSignal handler whose context parameter has a default gets the re
 });
 
 Deno.test("an onSignal handler with a rest parameter gets the real context", () => {
-  const host = startedHost();
+  const { host } = startedHost();
   let seen: unknown;
   host.register(definePlugin({
     name: "rest",
@@ -61,7 +48,7 @@ Deno.test("an onSignal handler with a rest parameter gets the real context", () 
 });
 
 Deno.test("a context's abort signal is made on first read and is not aborted by a fast hook", () => {
-  const host = startedHost();
+  const { host } = startedHost();
   let aborted: boolean | undefined;
   host.register(definePlugin({
     name: "reader",

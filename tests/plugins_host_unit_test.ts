@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { createLogger } from "../src/log.ts";
-import { PluginHost } from "../src/plugin/host.ts";
+import type { PluginHost } from "../src/plugin/host.ts";
 import type { SignalDecision, SignalEvent } from "../src/plugin/types.ts";
 import { definePlugin } from "../mod.ts";
+import { startedHost } from "./_helpers/plugins.ts";
 import type { Plugin } from "../mod.ts";
 
 /** Register a well-typed plugin (register() itself takes unknown input). */
@@ -10,23 +10,11 @@ function add(host: PluginHost, plugin: Plugin): void {
   host.register(plugin);
 }
 
-function hostWithLog(): { host: PluginHost; lines: string[] } {
-  const lines: string[] = [];
-  const log = createLogger({ level: "debug", format: "text", sink: (line) => lines.push(line) });
-  const host = new PluginHost(log);
-  host.start({
-    childPid: () => 42,
-    run: () => Promise.reject(new Error("no helpers in unit tests")),
-    kill: () => true,
-  });
-  return { host, lines };
-}
-
 const TERM: SignalEvent = { signal: "SIGTERM", senderPid: 1, senderUid: 0, receivedAt: 0 };
 const KEEP: SignalDecision = { signal: "SIGTERM", target: "group" };
 
 Deno.test("PluginHost.decide() runs pre, normal, post in user order and threads the decision", () => {
-  const { host } = hostWithLog();
+  const { host } = startedHost();
   const seen: string[] = [];
   add(host, {
     name: "late",
@@ -42,14 +30,14 @@ Deno.test("PluginHost.decide() runs pre, normal, post in user order and threads 
 });
 
 Deno.test("PluginHost.decide() stays synchronous when no handler returns a promise", () => {
-  const { host } = hostWithLog();
+  const { host } = startedHost();
   add(host, { name: "sync", onSignal: () => ({ target: "child" }) });
   const decision = host.decide(TERM, KEEP);
   ok(!(decision instanceof Promise));
 });
 
 Deno.test("PluginHost skips a throwing or rejecting handler and keeps the decision before it", async () => {
-  const { host, lines } = hostWithLog();
+  const { host, lines } = startedHost();
   add(host, { name: "rewriter", onSignal: () => ({ signal: "SIGQUIT" }) });
   add(host, {
     name: "thrower",
@@ -69,7 +57,7 @@ Deno.test("PluginHost skips a throwing or rejecting handler and keeps the decisi
 });
 
 Deno.test("PluginHost skips a handler that outlives its timeout and aborts its signal", async () => {
-  const { host, lines } = hostWithLog();
+  const { host, lines } = startedHost();
   let aborted = false;
   add(host, {
     name: "slow",
@@ -86,7 +74,7 @@ Deno.test("PluginHost skips a handler that outlives its timeout and aborts its s
 });
 
 Deno.test("PluginHost rejects bad verdicts without losing the signal", () => {
-  const { host, lines } = hostWithLog();
+  const { host, lines } = startedHost();
   // deno-lint-ignore no-explicit-any
   add(host, { name: "numbers", onSignal: () => ({ signal: 15 as any }) });
   // deno-lint-ignore no-explicit-any
@@ -96,7 +84,7 @@ Deno.test("PluginHost rejects bad verdicts without losing the signal", () => {
 });
 
 Deno.test("PluginHost.register() throws TypeError for bad plugins and duplicates", () => {
-  const { host } = hostWithLog();
+  const { host } = startedHost();
   host.register({ name: "one" });
   throws(() => host.register({ name: "one" }), /already registered/);
   throws(() => host.register({ name: "" }), /non-empty string name/);
@@ -115,7 +103,7 @@ Deno.test("PluginHost.register() throws TypeError for bad plugins and duplicates
 });
 
 Deno.test("PluginHost.childExit() lets plugins map the exit code in order", async () => {
-  const { host } = hostWithLog();
+  const { host } = startedHost();
   add(host, {
     name: "remap",
     onChildExit: (exit) => exit.exitCode === 143 ? { exitCode: 0 } : undefined,
@@ -125,7 +113,7 @@ Deno.test("PluginHost.childExit() lets plugins map the exit code in order", asyn
 });
 
 Deno.test("PluginHost.setup() applies valid patches and skips invalid ones", async () => {
-  const { host } = hostWithLog();
+  const { host } = startedHost();
   add(host, { name: "argv", setup: () => ({ argv: ["echo", "hi"] }) });
   // deno-lint-ignore no-explicit-any
   add(host, { name: "bad", setup: () => ({ argv: [] as any }) });
