@@ -8,7 +8,7 @@ import { startDenit } from "./_helpers/denit.ts";
 import { installed as isInstalled } from "./_helpers/fixtures.ts";
 import { sleep, waitFor } from "./_helpers/async.ts";
 import { tempDir } from "./_helpers/fs.ts";
-import { freePort, portOpen } from "./_helpers/servers.ts";
+import { freePort, portOpen, writePhpFpmConfig } from "./_helpers/servers.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
 const installed = await isInstalled("php8.2-fpm", [FPM]) &&
@@ -16,22 +16,7 @@ const installed = await isInstalled("php8.2-fpm", [FPM]) &&
 
 async function phpFpm(dir: string, args = ["--preset", "php-fpm"]) {
   const port = freePort();
-  await Deno.writeTextFile(
-    `${dir}/php-fpm.conf`,
-    `[global]
-error_log = ${dir}/fpm.log
-pid = ${dir}/fpm.pid
-process_control_timeout = 10s
-daemonize = no
-
-[www]
-user = root
-group = root
-listen = 127.0.0.1:${port}
-pm = static
-pm.max_children = 2
-`,
-  );
+  await writePhpFpmConfig(dir, `127.0.0.1:${port}`);
   // A loop, not sleep(2): a signal to the worker would cut sleep() short.
   await Deno.writeTextFile(
     `${dir}/slow.php`,

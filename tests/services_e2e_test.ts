@@ -10,7 +10,7 @@ import { equal, ok } from "node:assert/strict";
 import { waitFor } from "./_helpers/async.ts";
 import { installed as isInstalled } from "./_helpers/fixtures.ts";
 import { all, events, indexOf, waitForEvent } from "./_helpers/logs.ts";
-import { freePort, get, portOpen } from "./_helpers/servers.ts";
+import { freePort, get, portOpen, writePhpFpmConfig } from "./_helpers/servers.ts";
 import { servicesDir, startServices } from "./_helpers/services.ts";
 
 const NGINX = "/usr/sbin/nginx";
@@ -46,22 +46,7 @@ async function stack() {
   }`
   );
   const d = dir.path;
-  await Deno.writeTextFile(
-    `${d}/php-fpm.conf`,
-    `[global]
-error_log = ${d}/fpm.log
-pid = ${d}/fpm.pid
-process_control_timeout = 10s
-daemonize = no
-
-[www]
-user = root
-group = root
-listen = ${d}/fpm.sock
-pm = static
-pm.max_children = 2
-`,
-  );
+  await writePhpFpmConfig(d, `${d}/fpm.sock`);
   await Deno.writeTextFile(
     `${d}/nginx.conf`,
     `worker_processes 1;

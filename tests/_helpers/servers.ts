@@ -56,3 +56,28 @@ export function slowUpstream(delayMs: number): {
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }
+
+/**
+ * A php-fpm configuration for tests, in `dir` (log and pid there too): two static workers
+ * run as root, listening on `listen` (a port on 127.0.0.1 or a socket path). Returns its path.
+ */
+export async function writePhpFpmConfig(dir: string, listen: string): Promise<string> {
+  const path = `${dir}/php-fpm.conf`;
+  await Deno.writeTextFile(
+    path,
+    `[global]
+error_log = ${dir}/fpm.log
+pid = ${dir}/fpm.pid
+process_control_timeout = 10s
+daemonize = no
+
+[www]
+user = root
+group = root
+listen = ${listen}
+pm = static
+pm.max_children = 2
+`,
+  );
+  return path;
+}
