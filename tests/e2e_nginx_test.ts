@@ -8,7 +8,7 @@ import { startDenit } from "./_helpers/denit.ts";
 import { installed as isInstalled } from "./_helpers/fixtures.ts";
 import { waitFor } from "./_helpers/async.ts";
 import { tempDir } from "./_helpers/fs.ts";
-import { freePort, get, portOpen, slowUpstream } from "./_helpers/servers.ts";
+import { freePort, get, portOpen, slowUpstream, STOP_SENDERS } from "./_helpers/servers.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const installed = await isInstalled("nginx-light", [NGINX]);
@@ -153,11 +153,6 @@ Deno.test({
     ]);
   },
 });
-
-const STOP_SENDERS = {
-  SIGQUIT: "the image's STOPSIGNAL, which Docker, containerd and CRI-O send",
-  SIGTERM: "docker stop without STOPSIGNAL",
-} as const;
 
 for (const [signal, sender] of Object.entries(STOP_SENDERS)) {
   Deno.test({

@@ -8,7 +8,7 @@ import { startDenit } from "./_helpers/denit.ts";
 import { installed as isInstalled } from "./_helpers/fixtures.ts";
 import { sleep, waitFor } from "./_helpers/async.ts";
 import { tempDir } from "./_helpers/fs.ts";
-import { freePort, portOpen, writePhpFpmConfig } from "./_helpers/servers.ts";
+import { freePort, portOpen, STOP_SENDERS, writePhpFpmConfig } from "./_helpers/servers.ts";
 
 const FPM = "/usr/sbin/php-fpm8.2";
 const installed = await isInstalled("php8.2-fpm", [FPM]) &&
@@ -105,11 +105,6 @@ Deno.test({
     equal((await denit.exit()).code, 0);
   },
 });
-
-const STOP_SENDERS = {
-  SIGQUIT: "the image's STOPSIGNAL, which Docker, containerd and CRI-O send",
-  SIGTERM: "docker stop without STOPSIGNAL",
-} as const;
 
 for (const [signal, sender] of Object.entries(STOP_SENDERS)) {
   Deno.test({

@@ -81,3 +81,9 @@ pm.max_children = 2
   );
   return path;
 }
+
+/** The stop signals a server image gets, by who sends them (the official nginx and php images). */
+export const STOP_SENDERS = {
+  SIGQUIT: "the image's STOPSIGNAL, which Docker, containerd and CRI-O send",
+  SIGTERM: "docker stop without STOPSIGNAL",
+} as const;
