@@ -9,6 +9,7 @@ import { sleep } from "./_helpers/async.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { jsonLines } from "./_helpers/logs.ts";
 import { plugins } from "./_helpers/plugins.ts";
+import { HOOK_NAMES } from "../src/plugin/types.ts";
 
 const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
 
@@ -72,16 +73,8 @@ const HOOK_FAILURES: Record<string, string> = {
 
 for (const [how, handler] of Object.entries(HOOK_FAILURES)) {
   Deno.test(`a plugin that ${how} in every hook leaves PID 1 running and signals forwarded`, async () => {
-    const hooks = [
-      "setup",
-      "onSignal",
-      "afterSignal",
-      "onChildExit",
-      "onOrphanReaped",
-      "beforeExit",
-    ];
     await using loaded = await plugins({
-      bad: `{ name: "bad", ${hooks.map((hook) => `${hook}: ${handler}`).join(", ")} }`,
+      bad: `{ name: "bad", ${HOOK_NAMES.map((hook) => `${hook}: ${handler}`).join(", ")} }`,
       good:
         `{ name: "good", order: "pre", onSignal: (e) => e.signal === "SIGHUP" ? { signal: "SIGUSR2" } : undefined }`,
     });
@@ -99,7 +92,7 @@ for (const [how, handler] of Object.entries(HOOK_FAILURES)) {
     const result = await denit.exit();
     equal(result.code, 0, result.stderr);
     deepEqual(denit.stdout.lines.slice(1), ["12", "15"]);
-    for (const hook of hooks) {
+    for (const hook of HOOK_NAMES) {
       match(result.stderr, new RegExp(`plugin=bad hook=${hook}`), `${hook}: ${result.stderr}`);
     }
   });
