@@ -7,6 +7,7 @@
 
 import { definePlugin } from "../src/api.ts";
 import type { Plugin, SignalName } from "../src/api.ts";
+import { after } from "../src/timer.ts";
 
 /** Options of {@link stopTimeoutPlugin}. */
 export interface StopTimeoutOptions {
@@ -30,11 +31,9 @@ export function stopTimeoutPlugin(options: StopTimeoutOptions): Plugin {
         forwarded: decision.signal,
         timeoutMs: options.timeoutMs,
       });
-      // Not setTimeout: Deno 2.9's first one in a process loads its Node-compatible timers
-      // (8–10 ms, measured), here right after the stop signal went out, while the child may
-      // already be exiting. AbortSignal.timeout runs on Deno's web timers (0.5 ms); this
-      // timer is never cancelled, and denit's own pending signal read keeps it alive.
-      AbortSignal.timeout(options.timeoutMs).addEventListener("abort", () => {
+      // Right after the stop signal went out, while the child may already be exiting: not
+      // setTimeout, whose first call costs 8–10 ms (src/timer.ts). Never cancelled.
+      after(options.timeoutMs, () => {
         ctx.log.warn(`Stop timeout of ${options.timeoutMs} ms passed; sending SIGKILL`, {
           event: "stop.timeout",
         });

@@ -9,6 +9,7 @@
 import { shellExitCode } from "./exit_code.ts";
 import type { Libc } from "./ffi/libc.ts";
 import { describeSignal } from "./signals.ts";
+import { after } from "./timer.ts";
 import type { ExitStatus } from "./plugin/types.ts";
 
 /** How a process ended: the plugin API's type, one definition. */
@@ -90,11 +91,9 @@ export class Reaper {
         settled = true;
         resolve(true);
       };
-      // Not setTimeout: Deno 2.9's first one in a process loads its Node-compatible timers
-      // (8–10 ms, measured), and this wait is often denit's first timer, at the very end.
-      // AbortSignal.timeout runs on Deno's web timers; it cannot be cleared, so a wait that
-      // ended early just ignores it.
-      AbortSignal.timeout(ms).addEventListener("abort", () => {
+      // Often denit's first timer, at the very end: not setTimeout (src/timer.ts). A wait
+      // that ended early ignores it.
+      after(ms, () => {
         if (settled) return;
         this.#noChildrenWaiters = this.#noChildrenWaiters.filter((wake) => wake !== done);
         resolve(false);
