@@ -63,11 +63,8 @@ const LEVERS: Record<string, Patch[]> = {
     /await import\("\.\/services\/run\.ts"\)/,
     'await import(new URL("./services/run.ts", import.meta.url).href)',
   ]],
-  /** Kept (src/ffi/spawn.ts): `read` and `_exit` bound at the spawn. Taken out here. */
-  "no-bind-read-exit": [
-    ["src/ffi/spawn.ts", /\n\s*void c\.read;[^\n]*/, ""],
-    ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
-  ],
+  /** Kept (src/ffi/spawn.ts): `_exit` bound at the spawn. Taken out here. */
+  "no-bind-exit": [["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the SIGCHLD denit sends itself after the spawn. Taken out here. */
   "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the DOMException abort after the spawn. Taken out here. */
@@ -94,7 +91,6 @@ const LEVERS: Record<string, Patch[]> = {
       "Number(await c.readOnPool(fd, signalPointer",
     ],
     ["src/ffi/libc.ts", /SFD_CLOEXEC \| SFD_NONBLOCK/, "SFD_CLOEXEC"],
-    ["src/ffi/spawn.ts", /void c\.read;/, "void c.readOnPool;"],
   ],
   /**
    * The fault signals (ILL, TRAP, ABRT, BUS, FPE, SEGV, SYS) left unblocked, as before 18deb58
@@ -124,7 +120,6 @@ const LEVERS: Record<string, Patch[]> = {
   "no-warm-up": [
     ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
     ["src/supervisor.ts", /\n\s*Supervisor\.#rehearse\(this[^\n]*/, ""],
-    ["src/ffi/spawn.ts", /\n\s*void c\.read;[^\n]*/, ""],
     ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
   ],
 };

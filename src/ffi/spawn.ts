@@ -104,11 +104,9 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
       address(envp.array),
     );
     if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
-    // Bind what the run phase calls while the child starts, not when a signal is waiting.
-    void c.waitpid;
-    void c.kill;
-    void c.read; // the signalfd read: bound here, not when the first signal waits
-    void c._exit; // the way out: bound here, not after the child has exited
+    // The way out, bound while the child starts, not after it has exited. (kill, read and
+    // waitpid are bound by the warm-up's SIGCHLD, src/warm_up.ts.)
+    void c._exit;
     return pid[0]!;
   } finally {
     if (actions !== null) c.posix_spawn_file_actions_destroy(address(actions));
