@@ -112,6 +112,16 @@ const LEVERS: Record<string, Patch[]> = {
     /bound\[name\] \?\?= HOT\.has\(name\)[^]*?: bindByAddress\(path, name, definition\),/,
     "bound[name] ??= Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name],",
   ]],
+  /**
+   * Kept (src/plugin/host.ts): the plugins' shutdown controller is made when a context's
+   * `signal` is first read, so a run where none is read aborts nothing at exit. Taken out
+   * here: made with the host, aborted at every exit.
+   */
+  "eager-shutdown-abort": [[
+    "src/plugin/host.ts",
+    /#shutdown: AbortController \| null = null;/,
+    "#shutdown: AbortController | null = new AbortController();",
+  ]],
   /** Both of the above: the signal handling as it was before 18deb58. */
   get "before-18deb58"(): Patch[] {
     return [...LEVERS["read-on-pool"]!, ...LEVERS["faults-unblocked"]!];

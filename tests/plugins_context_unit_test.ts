@@ -59,3 +59,24 @@ Deno.test("a context's abort signal is made on first read and is not aborted by 
   host.decide(TERM, KEEP);
   equal(aborted, false);
 });
+
+Deno.test("a context's abort signal is aborted when denit shuts down, read before or after", async () => {
+  for (const readFirst of [true, false]) {
+    const { host } = startedHost();
+    let ctxOfHook: PluginContext | undefined;
+    host.register(definePlugin({
+      name: "reader",
+      onSignal(_event, _decision, ctx) {
+        ctxOfHook = ctx;
+        if (readFirst) void ctx.signal;
+      },
+    }));
+    host.decide(TERM, KEEP);
+    host.shutdown();
+    const signal = ctxOfHook!.signal;
+    equal(signal.aborted, true, `read ${readFirst ? "before" : "after"} the shutdown`);
+    equal((signal.reason as DOMException).name, "AbortError");
+    // AbortSignal.any follows its sources in a task of its own: let it run.
+    await Promise.resolve();
+  }
+});
