@@ -66,11 +66,24 @@ const LEVERS: Record<string, Patch[]> = {
   /** Kept (src/ffi/spawn.ts): `_exit` bound at the spawn. Taken out here. */
   "no-bind-exit": [["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the SIGCHLD denit sends itself after the spawn. Taken out here. */
-  "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"\)[^\n]*/, ""]],
+  "no-warm-sigchld": [["src/warm_up.ts", /\n\s*if \(source\.mode === "signalfd"[^\n]*/, ""]],
   /** Kept (src/warm_up.ts): the DOMException abort after the spawn. Taken out here. */
   "no-warm-abort": [["src/warm_up.ts", /\n\s*new AbortController\(\)[^\n]*/, ""]],
   /** Kept (src/supervisor.ts, src/warm_up.ts): the rehearsal of the child's end. Taken out here. */
-  "no-rehearsal": [["src/supervisor.ts", /\n\s*Supervisor\.#rehearse\(this[^\n]*/, ""]],
+  "no-rehearsal": [[
+    "src/supervisor.ts",
+    /Supervisor\.#rehearsal\(this\.#config, this\.#log\)/,
+    "[].values()",
+  ]],
+  /**
+   * Kept (src/supervisor.ts, src/warm_up.ts): the warm-up takes each step only while no signal
+   * waits. Taken out here: it walks every step whatever waits, as it did in stop 10.
+   */
+  "warm-up-ignores-pending": [[
+    "src/supervisor.ts",
+    /const idle = \(\) => !this\.#libc\.signalsPending\(\);/,
+    "const idle = () => true;",
+  ]],
   /** Kept (src/os_bytes.ts): NULs found with indexOf. Put back here: the byte loop. */
   "byte-loop": [[
     "src/os_bytes.ts",
@@ -128,8 +141,7 @@ const LEVERS: Record<string, Patch[]> = {
   },
   /** Kept: all of src/warm_up.ts and the bindings. Taken out here. */
   "no-warm-up": [
-    ["src/supervisor.ts", /\n\s*warmUp\(this[^\n]*/, ""],
-    ["src/supervisor.ts", /\n\s*Supervisor\.#rehearse\(this[^\n]*/, ""],
+    ["src/supervisor.ts", /\n\s*void warmUp\(this[^\n]*/, ""],
     ["src/ffi/spawn.ts", /\n\s*void c\._exit;[^\n]*/, ""],
   ],
 };

@@ -138,39 +138,39 @@ export class Supervisor {
       isolation: placement.isolation,
     });
     if (this.#childCwd === undefined) moveToRoot();
-    // Idle while the child starts: compile the paths a signal and the child's end take.
-    warmUp(this.#libc, this.#source);
-    Supervisor.#rehearse(this.#config, this.#log);
 
-    // 4. Signals that came before the child, then the child's whole life, then the end.
+    // 4. Signals that came before the child; if none did, a warm-up while the child starts
+    //    and no signal waits (src/warm_up.ts); then the child's whole life, then the end.
     const early = this.#early ?? [];
     this.#early = null;
     for (const info of early) handleSafely(this.#log, (held) => this.#handle(held), info);
+    if (early.length === 0) {
+      const idle = () => !this.#libc.signalsPending();
+      void warmUp(this.#libc, this.#source, idle, Supervisor.#rehearsal(this.#config, this.#log));
+    }
     const status = await this.#child.exited;
     return await this.#finish(status);
   }
 
   /**
-   * One child's end played on inert doubles (src/warm_up.ts) by a supervisor of its own:
-   * a SIGTERM through the plugin chain to the forwarder, the SIGCHLD, the reaper, then
-   * `#finish` with its hooks, clean-up and shutdown. Nothing it does can reach a process
-   * or the log; if it fails, the real paths are merely compiled later.
+   * One child's end played on inert doubles (src/warm_up.ts) by a supervisor of its own,
+   * in acts: a SIGTERM through the plugin chain to the forwarder; the SIGCHLD and the
+   * reaper; `#finish` with its hooks, clean-up and shutdown. Nothing it does can reach a
+   * process or the log. Each act starts only when the warm-up asks for the next one.
    */
-  static #rehearse(config: Config, log: Logger): void {
+  static *#rehearsal(config: Config, log: Logger): Generator<Promise<unknown> | undefined> {
     const SIGTERM = signalNumber("SIGTERM");
-    try {
-      // The rehearsed child is killed by SIGTERM: a wait status with the signal in its low bits.
-      const world = rehearsalWorld(config, log, SIGTERM);
-      const rehearsal = new Supervisor({ ...world, config });
-      rehearsal.#early = null;
-      rehearsal.#forward = new Forwarder(world.libc, world.log, REHEARSAL_PID, true);
-      const exited = rehearsal.#reaper.watch(REHEARSAL_PID);
-      rehearsal.#handle({ signo: SIGTERM, pid: 0, uid: 0, code: 0 });
-      rehearsal.#handle({ signo: SIGCHLD, pid: REHEARSAL_PID, uid: 0, code: 1 });
-      exited.then((status) => rehearsal.#finish(status)).catch(() => {});
-    } catch {
-      // Only compilation was at stake.
-    }
+    // The rehearsed child is killed by SIGTERM: a wait status with the signal in its low bits.
+    const world = rehearsalWorld(config, log, SIGTERM);
+    const rehearsal = new Supervisor({ ...world, config });
+    rehearsal.#early = null;
+    rehearsal.#forward = new Forwarder(world.libc, world.log, REHEARSAL_PID, true);
+    const exited = rehearsal.#reaper.watch(REHEARSAL_PID);
+    rehearsal.#handle({ signo: SIGTERM, pid: 0, uid: 0, code: 0 });
+    yield;
+    rehearsal.#handle({ signo: SIGCHLD, pid: REHEARSAL_PID, uid: 0, code: 1 });
+    yield;
+    yield exited.then((status) => rehearsal.#finish(status));
   }
 
   /** One signal: SIGCHLD reaps; any other goes through the plugin chain to its target. */

@@ -4,16 +4,21 @@
  * reaper, the exit hooks and the shutdown to be compiled: about 1.5 ms of the
  * 2.4 ms between reading a SIGTERM and `_exit` (performance.now() marks; with
  * V8's `--no-lazy` the same path took 1.0–1.5 ms). Right after the spawn denit
- * is idle; here it walks those paths once with events that change nothing:
+ * is usually idle; then it walks those paths once with events that change nothing:
  *
- * - a SIGCHLD to itself goes through the real signalfd read, the batch loop
- *   and the reaper, and a DOMException aborts a controller (Deno's abort code);
- * - a rehearsal (`Supervisor.#rehearse`) plays one child's whole end, a SIGTERM
+ * - a rehearsal (`Supervisor.#rehearsal`) plays one child's whole end, a SIGTERM
  *   then its exit, on inert doubles made here: a libc whose calls reach nobody,
  *   a logger that writes nowhere and a plugin host holding one plugin that
  *   returns the decision it was given. The code is the supervisor's own (V8
  *   keeps compiled code per function, not per object); no process, log line
- *   or plugin of the user's is touched.
+ *   or plugin of the user's is touched;
+ * - Deno's abort code (the shutdown at exit aborts the plugins' signal with a DOMException);
+ * - a SIGCHLD to itself goes through the real signalfd read, the batch loop and the reaper.
+ *
+ * The whole walk takes 2–3 ms. A signal that waits meanwhile would wait for all of it,
+ * so each step starts only if none does: a SIGTERM sent as soon as the child is up, or
+ * the SIGCHLD of a child that ended at once, is handled at the next step's boundary,
+ * on paths compiled as it goes (measured in bench/RESULTS.md, lever `warm-up-ignores-pending`).
  *
  * @module
  */
@@ -30,18 +35,32 @@ import { signalNumber } from "./signals.ts";
 const SIGCHLD = signalNumber("SIGCHLD");
 
 /**
- * Walk the real signal and reap path, and Deno's abort, once. Call it right after the
- * child is spawned. Changes nothing: an extra SIGCHLD makes the reaper look for exited
- * children once more (it does on every SIGCHLD; the kernel merges them anyway), and the
- * aborted controller is nobody's.
+ * Walk the paths above while `idle()` says no signal waits; call it right after the child
+ * is spawned. `rehearsal` yields after each act (a promise it yields is awaited). Changes
+ * nothing: the extra SIGCHLD makes the reaper look for exited children once more (it does
+ * on every SIGCHLD; the kernel merges them anyway), and the aborted controller is nobody's.
  */
-export function warmUp(libc: Libc, source: SignalSource): void {
-  // A SIGCHLD to itself goes through the signalfd like any other: read, batch, reap.
-  if (source.mode === "signalfd") libc.kill(libc.pid(), SIGCHLD);
-  // The shutdown at exit aborts a controller with a DOMException: Deno's own code, 0.5–0.7
-  // ms cold. Warmed at once, not only in the rehearsal: a child that ends at once takes
-  // that path too.
-  new AbortController().abort(new DOMException("denit warm-up", "AbortError"));
+export async function warmUp(
+  libc: Libc,
+  source: SignalSource,
+  idle: () => boolean,
+  rehearsal: Iterator<unknown>,
+): Promise<void> {
+  try {
+    for (;;) {
+      if (!idle()) return;
+      const act = rehearsal.next();
+      if (act.done === true) break;
+      await act.value;
+    }
+    // Deno's abort, 0.3–0.7 ms cold: taken at exit once a plugin has read its `ctx.signal`.
+    if (!idle()) return;
+    new AbortController().abort(new DOMException("denit warm-up", "AbortError"));
+    // Last: once sent, this SIGCHLD waits itself, and `idle()` would say no.
+    if (source.mode === "signalfd" && idle()) libc.kill(libc.pid(), SIGCHLD);
+  } catch {
+    // Only compilation was at stake: the real paths are merely compiled later.
+  }
 }
 
 /** The pid the rehearsed child has: above any pid_max, so it can never name a process. */

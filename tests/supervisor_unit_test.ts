@@ -26,6 +26,8 @@ class FakeLibc {
   kills: Array<[number, number]> = [];
   warmUps = 0;
   waits: WaitResult[] = [];
+  /** What sigpending() says: a signal waits (denit then skips its warm-up). */
+  pending = false;
 
   constructor(readonly self = 4242) {}
 
@@ -33,6 +35,7 @@ class FakeLibc {
     return {
       pid: () => this.self,
       foregroundGroup: () => null,
+      signalsPending: () => this.pending,
       spawn: (request: SpawnRequest) => {
         this.spawns.push(request);
         return CHILD;
@@ -88,9 +91,11 @@ async function lifeOfOneChild(
   status: number,
   during: (source: FakeSource) => void,
   plugins: unknown[] = [],
+  before: (libc: FakeLibc, source: FakeSource) => void = () => {},
 ) {
   const libc = new FakeLibc();
   const source = new FakeSource();
+  before(libc, source);
   const lines: string[] = [];
   const log = createLogger({ level: "debug", format: "text", sink: (line) => lines.push(line) });
   const host = new PluginHost(log);
@@ -137,6 +142,33 @@ Deno.test("denit mode: the child gets its own session, SIGTERM goes to its group
   ok(!lines.some((line) => line.includes("rehearsal") || line.includes(String(REHEARSAL_PID))));
   ok(lines.some((line) => line.includes("Spawned child")), lines.join("\n"));
   ok(lines.some((line) => line.includes("Exiting with code 3: the child exited with code 3")));
+});
+
+Deno.test("a signal that waits as the child starts goes first: no warm-up", async () => {
+  const { exitCode, libc } = await lifeOfOneChild(
+    ["true"],
+    TERM,
+    (source) => source.send("SIGTERM"),
+    [],
+    (libc) => libc.pending = true,
+  );
+  equal(exitCode, 143);
+  deepEqual(libc.kills, [[-CHILD, TERM]]);
+  equal(libc.warmUps, 0, "the warm-up waits for no signal to pass");
+});
+
+Deno.test("a signal read before the child existed is handled once it runs, with no warm-up", async () => {
+  const { exitCode, libc, lines } = await lifeOfOneChild(
+    ["true"],
+    TERM,
+    () => {},
+    [],
+    (_libc, source) => source.send("SIGTERM"),
+  );
+  equal(exitCode, 143);
+  deepEqual(libc.kills, [[-CHILD, TERM]]);
+  equal(libc.warmUps, 0);
+  equal(lines.filter((line) => line.includes("Forwarded SIGTERM")).length, 1, lines.join("\n"));
 });
 
 Deno.test("denit mode -c: the child shares denit's group and gets signals itself", async () => {

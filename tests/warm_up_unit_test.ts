@@ -21,15 +21,67 @@ const source = (mode: SignalSource["mode"]): SignalSource => ({
   next: () => new Promise(() => {}),
 });
 
-Deno.test("warmUp() sends one SIGCHLD to denit itself, nothing to anyone else", () => {
+/** A rehearsal of three acts that records which ones ran. */
+function* actsRecordedIn(played: string[]): Generator<Promise<unknown> | undefined> {
+  played.push("SIGTERM");
+  yield;
+  played.push("SIGCHLD");
+  yield;
+  yield Promise.resolve().then(() => played.push("finish"));
+}
+
+/** An idle() that says yes `times` times, then no. */
+const idleFor = (times: number) => () => times-- > 0;
+
+Deno.test("warmUp() plays every act, then sends one SIGCHLD to denit itself, nothing to anyone else", async () => {
   const sent: Array<[number, number]> = [];
-  warmUp(recordingLibc(sent), source("signalfd"));
+  const played: string[] = [];
+  await warmUp(recordingLibc(sent), source("signalfd"), () => true, actsRecordedIn(played));
+  deepEqual(played, ["SIGTERM", "SIGCHLD", "finish"]);
   deepEqual(sent, [[1, 17]]);
 });
 
-Deno.test("warmUp() sends no signal when Deno's listeners collect them (the fallback)", () => {
+Deno.test("warmUp() sends no signal when Deno's listeners collect them (the fallback)", async () => {
   const sent: Array<[number, number]> = [];
-  warmUp(recordingLibc(sent), source("listeners"));
+  const played: string[] = [];
+  await warmUp(recordingLibc(sent), source("listeners"), () => true, actsRecordedIn(played));
+  deepEqual(played, ["SIGTERM", "SIGCHLD", "finish"]);
+  deepEqual(sent, []);
+});
+
+Deno.test("warmUp() stops at the first step a signal waits for: the signal goes first", async () => {
+  // Checks: before each act, once more before the rehearsal says it is done, before the
+  // abort, before the SIGCHLD to itself.
+  const ALL = ["SIGTERM", "SIGCHLD", "finish"];
+  const cases: Array<[number, string[], Array<[number, number]>]> = [
+    [0, [], []],
+    [1, ["SIGTERM"], []],
+    [2, ["SIGTERM", "SIGCHLD"], []],
+    [3, ALL, []],
+    [5, ALL, []],
+    [6, ALL, [[1, 17]]],
+  ];
+  for (const [idleChecks, expectedActs, expectedSent] of cases) {
+    const sent: Array<[number, number]> = [];
+    const played: string[] = [];
+    await warmUp(
+      recordingLibc(sent),
+      source("signalfd"),
+      idleFor(idleChecks),
+      actsRecordedIn(played),
+    );
+    deepEqual(played, expectedActs, `idle for ${idleChecks} checks`);
+    deepEqual(sent, expectedSent, `idle for ${idleChecks} checks: its own SIGCHLD comes last`);
+  }
+});
+
+Deno.test("warmUp() swallows a failing act: only compilation was at stake", async () => {
+  const sent: Array<[number, number]> = [];
+  // deno-lint-ignore require-yield
+  function* failing(): Generator<Promise<unknown> | undefined> {
+    throw new Error("a double was asked for more than it answers");
+  }
+  await warmUp(recordingLibc(sent), source("signalfd"), () => true, failing());
   deepEqual(sent, []);
 });
 

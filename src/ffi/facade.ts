@@ -72,6 +72,11 @@ export interface Libc {
   setSignalMask(signals: readonly number[]): void;
   /** The signals blocked in the calling thread. */
   blockedSignals(): number[];
+  /**
+   * Whether a blocked signal waits, for this thread or the process (`sigpending`): in
+   * stage two, a signal the signalfd has not handed over yet.
+   */
+  signalsPending(): boolean;
   /** A close-on-exec signalfd for `signals` (which must already be blocked). */
   openSignalFd(signals: readonly number[]): number;
   /** Wait for and read at least one signal from a signalfd. Rejects on read errors. */

@@ -227,6 +227,8 @@ export function openLibc(): Libc {
     }
   }
 
+  // Kept for the warm-up's checks between its steps: one allocation, not one per check.
+  const pendingSet = new BigUint64Array(SIGSET_BYTES / 8);
   const waitStatus = new Int32Array(1);
   const waitStatusPointer = address(waitStatus);
 
@@ -248,6 +250,11 @@ export function openLibc(): Libc {
         fail("Cannot read the signal mask", errno());
       }
       return sigsetMembers(old);
+    },
+    signalsPending() {
+      if (c.sigpending(address(pendingSet)) !== 0) fail("Cannot read the pending signals", errno());
+      // The kernel fills the first 64 bits (signals 1 to 64); the rest stays zero.
+      return pendingSet[0] !== 0n;
     },
     openSignalFd(signals) {
       const mask = sigset(signals);

@@ -25,6 +25,7 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  sigpending: { parameters: ["pointer" /* sigset_t *set */], result: "i32" },
   execve: {
     parameters: [
       "pointer", // const char *pathname
