@@ -13,6 +13,7 @@
  *   keeps compiled code per function, not per object); no process, log line
  *   or plugin of the user's is touched;
  * - Deno's abort code (the shutdown at exit aborts the plugins' signal with a DOMException);
+ * - the fast calls of the libc functions called on every signal and reap;
  * - a SIGCHLD to itself goes through the real signalfd read, the batch loop and the reaper.
  *
  * The whole walk takes 2–3 ms. A signal that waits meanwhile would wait for all of it,
@@ -56,6 +57,9 @@ export async function warmUp(
     // Deno's abort, 0.3–0.7 ms cold: taken at exit once a plugin has read its `ctx.signal`.
     if (!idle()) return;
     new AbortController().abort(new DOMException("denit warm-up", "AbortError"));
+    // The fast calls for read, kill and waitpid: 0.8–1.3 ms of compiling (src/ffi/libc.ts).
+    if (!idle()) return;
+    libc.bindHotCalls();
     // Last: once sent, this SIGCHLD waits itself, and `idle()` would say no.
     if (source.mode === "signalfd" && idle()) libc.kill(libc.pid(), SIGCHLD);
   } catch {

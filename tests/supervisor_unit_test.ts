@@ -36,6 +36,7 @@ class FakeLibc {
       pid: () => this.self,
       foregroundGroup: () => null,
       signalsPending: () => this.pending,
+      bindHotCalls: () => {},
       spawn: (request: SpawnRequest) => {
         this.spawns.push(request);
         return CHILD;

@@ -5,10 +5,11 @@ import { parseCommandLine } from "../src/cli.ts";
 import { createLogger } from "../src/log.ts";
 import { REHEARSAL_PID, rehearsalWorld, warmUp } from "../src/warm_up.ts";
 
-/** A libc facade that records every kill() and has pid 1. */
+/** A libc facade that records every kill() (and the fast-call binding as [0, 0]); pid 1. */
 function recordingLibc(sent: Array<[number, number]>): Libc {
   return {
     pid: () => 1,
+    bindHotCalls: () => sent.push([0, 0]),
     kill: (pid: number, signo: number) => {
       sent.push([pid, signo]);
       return 0;
@@ -33,12 +34,12 @@ function* actsRecordedIn(played: string[]): Generator<Promise<unknown> | undefin
 /** An idle() that says yes `times` times, then no. */
 const idleFor = (times: number) => () => times-- > 0;
 
-Deno.test("warmUp() plays every act, then sends one SIGCHLD to denit itself, nothing to anyone else", async () => {
+Deno.test("warmUp() plays every act, binds the fast calls, then sends one SIGCHLD to denit itself", async () => {
   const sent: Array<[number, number]> = [];
   const played: string[] = [];
   await warmUp(recordingLibc(sent), source("signalfd"), () => true, actsRecordedIn(played));
   deepEqual(played, ["SIGTERM", "SIGCHLD", "finish"]);
-  deepEqual(sent, [[1, 17]]);
+  deepEqual(sent, [[0, 0], [1, 17]]);
 });
 
 Deno.test("warmUp() sends no signal when Deno's listeners collect them (the fallback)", async () => {
@@ -46,12 +47,12 @@ Deno.test("warmUp() sends no signal when Deno's listeners collect them (the fall
   const played: string[] = [];
   await warmUp(recordingLibc(sent), source("listeners"), () => true, actsRecordedIn(played));
   deepEqual(played, ["SIGTERM", "SIGCHLD", "finish"]);
-  deepEqual(sent, []);
+  deepEqual(sent, [[0, 0]]);
 });
 
 Deno.test("warmUp() stops at the first step a signal waits for: the signal goes first", async () => {
   // Checks: before each act, once more before the rehearsal says it is done, before the
-  // abort, before the SIGCHLD to itself.
+  // abort, before the fast calls ([0, 0]), before the SIGCHLD to itself.
   const ALL = ["SIGTERM", "SIGCHLD", "finish"];
   const cases: Array<[number, string[], Array<[number, number]>]> = [
     [0, [], []],
@@ -59,7 +60,8 @@ Deno.test("warmUp() stops at the first step a signal waits for: the signal goes 
     [2, ["SIGTERM", "SIGCHLD"], []],
     [3, ALL, []],
     [5, ALL, []],
-    [6, ALL, [[1, 17]]],
+    [6, ALL, [[0, 0]]],
+    [7, ALL, [[0, 0], [1, 17]]],
   ];
   for (const [idleChecks, expectedActs, expectedSent] of cases) {
     const sent: Array<[number, number]> = [];

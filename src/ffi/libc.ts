@@ -101,10 +101,15 @@ function findLibrary(): { path: string; errnoLocation: () => Deno.PointerValue }
 }
 
 /**
- * The symbols called on every signal or reap. Deno compiles a fast-call trampoline
- * for a function symbol when it is bound (~0.2 ms each): worth it only for these.
+ * The symbols called on every signal or reap. Deno compiles a fast-call trampoline for a
+ * symbol when it is bound: 0.8–1.0 ms for the first in a process, 0.2–0.3 ms for each one
+ * after it (measured). A call through an address costs ~1.3 µs instead of ~0.4 µs. So these
+ * start bound by address, like the rest, which keeps the compiling off the first signal's
+ * path, and get fast calls from {@link Libc.bindHotCalls} (the warm-up, while denit is idle)
+ * or once one of them has been called {@link HOT_CALLS} times (a storm before any idle moment).
  */
-const HOT: ReadonlySet<keyof Symbols> = new Set(["waitpid", "kill", "read"]);
+const HOT: ReadonlySet<keyof Symbols> = new Set(["read", "kill", "waitpid"]);
+const HOT_CALLS = 64;
 
 type Definition = Deno.ForeignFunction & { optional?: boolean };
 
@@ -130,29 +135,42 @@ function bindByAddress(path: string, name: string, definition: Definition): unkn
 }
 
 /**
- * `SYMBOLS` from the library at `path`, each bound on first use and then kept:
- * a fast-call function for the {@link HOT} ones and the non-blocking ones (no
- * trampoline: they return a promise), an address for the rest.
+ * `SYMBOLS` from the library at `path`, each bound on first use and then kept: the
+ * non-blocking ones with `Deno.dlopen` (no trampoline: they return a promise), the rest
+ * as an address. `bindHot` gives the {@link HOT} ones their fast calls.
  */
-function bindOnFirstUse(path: string): Symbols {
+function bindOnFirstUse(path: string): { symbols: Symbols; bindHot(): void } {
   const bound: Partial<Record<keyof Symbols, unknown>> = {};
-  const view = {} as Symbols;
+  const fast = new Set<keyof Symbols>();
+  const bindFast = (name: keyof Symbols): void => {
+    if (fast.has(name)) return;
+    fast.add(name);
+    bound[name] = Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name];
+  };
+  const symbols = {} as Symbols;
   for (const name of Object.keys(SYMBOLS) as Array<keyof Symbols>) {
     const definition: Definition = SYMBOLS[name];
-    Object.defineProperty(view, name, {
-      get: () =>
-        bound[name] ??= HOT.has(name) || definition.nonblocking === true
-          ? Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name]
-          : bindByAddress(path, name, definition),
-    });
+    const bind = (): unknown => {
+      if (definition.nonblocking === true) {
+        return Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name];
+      }
+      const call = bindByAddress(path, name, definition) as (...args: unknown[]) => unknown;
+      if (!HOT.has(name) || call === null) return call;
+      let calls = 0;
+      return (...args: unknown[]) => {
+        if (++calls === HOT_CALLS) bindFast(name);
+        return call(...args);
+      };
+    };
+    Object.defineProperty(symbols, name, { get: () => bound[name] ??= bind() });
   }
-  return view;
+  return { symbols, bindHot: () => HOT.forEach(bindFast) };
 }
 
 /** Binds libc and returns the facade. Throws {@link DenitError} when no libc loads. */
 export function openLibc(): Libc {
   const library = findLibrary();
-  const c = bindOnFirstUse(library.path);
+  const { symbols: c, bindHot } = bindOnFirstUse(library.path);
 
   function errno(): number {
     const location = library.errnoLocation();
@@ -327,6 +345,7 @@ export function openLibc(): Libc {
       return count;
     },
     describeErrno,
+    bindHotCalls: bindHot,
     exitNow(code): never {
       c._exit(code);
       throw new Error("unreachable: _exit returned");
