@@ -79,15 +79,16 @@ function checkLibraryOverride(): void {
 
 /**
  * Find the C library: the first candidate that loads and has `__errno_location`
- * (bound here: errno must be readable right after any call).
+ * (bound here, by address: errno must be readable right after any call, and the
+ * process's first fast-call trampoline would cost 0.8–1.0 ms in each stage).
  */
 function findLibrary(): { path: string; errnoLocation: () => Deno.PointerValue } {
   checkLibraryOverride();
   const tried: string[] = [];
   for (const path of libraryCandidates()) {
     try {
-      const { symbols } = Deno.dlopen(path, { __errno_location: SYMBOLS.__errno_location });
-      return { path, errnoLocation: symbols.__errno_location };
+      const errnoLocation = bindByAddress(path, "__errno_location", SYMBOLS.__errno_location);
+      return { path, errnoLocation: errnoLocation as () => Deno.PointerValue };
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) {
         throw new DenitError("Cannot load libc: denit needs --allow-ffi (run it with -A)");
@@ -172,9 +173,15 @@ export function openLibc(): Libc {
   const library = findLibrary();
   const { symbols: c, bindHot } = bindOnFirstUse(library.path);
 
+  // errno is per thread, and every call that sets it is made on this one (the main thread):
+  // its address, asked for once, holds for the life of the process.
+  let errnoView: Deno.UnsafePointerView | null | undefined;
   function errno(): number {
-    const location = library.errnoLocation();
-    return location === null ? 0 : new Deno.UnsafePointerView(location).getInt32(0);
+    if (errnoView === undefined) {
+      const location = library.errnoLocation();
+      errnoView = location === null ? null : new Deno.UnsafePointerView(location);
+    }
+    return errnoView === null ? 0 : errnoView.getInt32(0);
   }
 
   function describeErrno(code: number): string {
