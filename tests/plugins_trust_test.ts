@@ -130,6 +130,15 @@ for (const { pid1, label } of MODES) {
     equal(result.code, 125, result.stderr);
     match(result.stderr, /Refusing to run as root with Deno's cache ".*deno-dir": .*uid 65534/);
     equal(result.stderr.trim().split("\n").length, 1);
+    // Said in the format the command line asks for, though stage one stopped before reading it.
+    const json = await runDenit(["--log-format", "json", "--plugin", plugin, "true"], {
+      pid1,
+      env: { DENO_DIR: cache },
+    });
+    equal(json.code, 125, json.stderr);
+    const lines = json.stderr.trim().split("\n");
+    equal(lines.length, 1, json.stderr);
+    match(JSON.parse(lines[0]!).msg, /Refusing to run as root with Deno's cache/);
     let ran = true;
     await Deno.stat(marker).catch(() => ran = false);
     equal(ran, false);
