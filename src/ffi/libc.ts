@@ -146,7 +146,11 @@ function bindOnFirstUse(path: string): { symbols: Symbols; bindHot(): void } {
   const bindFast = (name: keyof Symbols): void => {
     if (fast.has(name)) return;
     fast.add(name);
-    bound[name] = Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name];
+    try {
+      bound[name] = Deno.dlopen(path, { [name]: SYMBOLS[name] }).symbols[name];
+    } catch {
+      // Called from inside a reap or a forward: the address stays, slower and just as right.
+    }
   };
   const symbols = {} as Symbols;
   for (const name of Object.keys(SYMBOLS) as Array<keyof Symbols>) {
