@@ -105,7 +105,7 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
     );
     if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
     // The way out, bound while the child starts, not after it has exited. (kill, read and
-    // waitpid are bound by the warm-up's SIGCHLD, src/warm_up.ts.)
+    // waitpid get their fast calls in the warm-up, src/warm_up.ts.)
     void c._exit;
     return pid[0]!;
   } finally {

@@ -7,11 +7,12 @@
 
 /**
  * The symbol table src/ffi/libc.ts (the only module that calls `Deno.dlopen`)
- * binds. Binding a symbol costs Deno ~0.1 ms (it compiles a call trampoline)
- * and twice that for a `"buffer"` parameter, so each symbol is bound on its
- * first call (stage one binds three) and memory is passed as `"pointer"`
- * (`Deno.UnsafePointer.of`), with the typed array kept referenced until the
- * call returns.
+ * binds. Deno compiles a fast-call trampoline for each function symbol it binds
+ * (0.8–1.0 ms for a process's first, 0.2–0.3 ms each after, more for a
+ * `"buffer"` parameter), so libc.ts binds each symbol on its first call, by its
+ * address, and gives only `read`, `kill` and `waitpid` fast calls, while denit is
+ * idle. Memory is passed as `"pointer"` (`Deno.UnsafePointer.of`), with the typed
+ * array kept referenced until the call returns.
  */
 export const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" /* int * */ },
