@@ -139,15 +139,13 @@ export class Supervisor {
     });
     if (this.#childCwd === undefined) moveToRoot();
 
-    // 4. Signals that came before the child; if none did, a warm-up while the child starts
+    // 4. Signals that came before the child first; then a warm-up while the child starts
     //    and no signal waits (src/warm_up.ts); then the child's whole life, then the end.
     const early = this.#early ?? [];
     this.#early = null;
     for (const info of early) handleSafely(this.#log, (held) => this.#handle(held), info);
-    if (early.length === 0) {
-      const idle = () => !this.#libc.signalsPending();
-      void warmUp(this.#libc, this.#source, idle, Supervisor.#rehearsal(this.#config, this.#log));
-    }
+    const idle = () => !this.#libc.signalsPending();
+    void warmUp(this.#libc, this.#source, idle, Supervisor.#rehearsal(this.#config, this.#log));
     const status = await this.#child.exited;
     return await this.#finish(status);
   }
