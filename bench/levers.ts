@@ -128,7 +128,7 @@ const LEVERS: Record<string, Patch[]> = {
   /**
    * Kept (src/ffi/libc.ts): read, kill and waitpid start bound by address too, and get their
    * fast calls in the warm-up while idle (or after 64 calls). Taken out here: fast calls
-   * compiled at their first use, on the first signal's path (0.8–1.3 ms).
+   * compiled at their first use, on the first signal's path (1.1–1.6 ms).
    */
   "hot-calls-at-first-use": [[
     "src/ffi/libc.ts",
@@ -142,8 +142,8 @@ const LEVERS: Record<string, Patch[]> = {
    */
   "eager-shutdown-abort": [[
     "src/plugin/host.ts",
-    /#shutdown: AbortController \| null = null;/,
-    "#shutdown: AbortController | null = new AbortController();",
+    /#shutdownController: AbortController \| null = null;/,
+    "#shutdownController: AbortController | null = new AbortController();",
   ]],
   /** Both of the above: the signal handling as it was before 18deb58. */
   get "before-18deb58"(): Patch[] {

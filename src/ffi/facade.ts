@@ -113,7 +113,7 @@ export interface Libc {
   describeErrno(errno: number): string;
   /**
    * Compile fast calls for `read`, `kill` and `waitpid`, called on every signal and reap
-   * (0.8–1.3 ms the first time in a process; then nothing). Until then, and until one of
+   * (1.1–1.6 ms the first time in a process; then nothing). Until then, and until one of
    * them is called often, they go through their address.
    */
   bindHotCalls(): void;

@@ -52,8 +52,8 @@ export class PluginHost {
    * Made when a context's `signal` is first read: most runs never read one, and aborting
    * (an `abort` event through Deno's EventTarget) costs 0.3–0.7 ms on a cold exit path.
    */
-  #shutdown: AbortController | null = null;
-  #shutDown = false;
+  #shutdownController: AbortController | null = null;
+  #isShutDown = false;
   /** One tagged logger per hook registration, made on first use. */
   #loggers = new Map<RegisteredHook, Logger>();
   /** What every hook context reads from the host. */
@@ -120,17 +120,17 @@ export class PluginHost {
 
   /** Abort every context's signal: denit is exiting. */
   shutdown(): void {
-    this.#shutDown = true;
-    this.#shutdown?.abort(shutdownReason());
+    this.#isShutDown = true;
+    this.#shutdownController?.abort(shutdownReason());
   }
 
   /** The signal aborted at shutdown; read after it, already aborted. */
   #shutdownSignal(): AbortSignal {
-    if (this.#shutdown === null) {
-      this.#shutdown = new AbortController();
-      if (this.#shutDown) this.#shutdown.abort(shutdownReason());
+    if (this.#shutdownController === null) {
+      this.#shutdownController = new AbortController();
+      if (this.#isShutDown) this.#shutdownController.abort(shutdownReason());
     }
-    return this.#shutdown.signal;
+    return this.#shutdownController.signal;
   }
 
   #fail(entry: RegisteredHook, error: unknown): void {
