@@ -130,7 +130,7 @@ for (const { pid1, label } of MODES) {
     equal(result.code, 125, result.stderr);
     match(result.stderr, /Refusing to run as root with Deno's cache ".*deno-dir": .*uid 65534/);
     equal(result.stderr.trim().split("\n").length, 1);
-    // Said in the format the command line asks for, though stage one stopped before reading it.
+    // Said in the format the command line asks for (stage one reads it before the check).
     const json = await runDenit(["--log-format", "json", "--plugin", plugin, "true"], {
       pid1,
       env: { DENO_DIR: cache },
