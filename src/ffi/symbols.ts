@@ -11,8 +11,9 @@
  * (0.8–1.0 ms for a process's first, 0.2–0.3 ms each after, more for a
  * `"buffer"` parameter), so libc.ts binds each symbol on its first call, by its
  * address, and gives only `read`, `kill` and `waitpid` fast calls: while denit is
- * idle, or once one of them has been called 64 times. Memory is passed as `"pointer"` (`Deno.UnsafePointer.of`), with the typed
- * array kept referenced until the call returns.
+ * idle, or once one of them has been called 64 times. Memory is passed as
+ * `"pointer"` (`Deno.UnsafePointer.of`), with the typed array kept referenced
+ * until the call returns.
  */
 export const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" /* int * */ },
