@@ -13,18 +13,32 @@ import type { Logger } from "./log.ts";
 import type { SignalSource } from "./signal_source.ts";
 import type { PluginHost } from "./plugin/host.ts";
 import type { SignalDecision, SignalEvent, SignalTarget } from "./plugin/types.ts";
+import { signalNumber } from "./signals.ts";
 import type { SignalName } from "./signals.ts";
 
 /** How long to wait before reading again after the source failed. */
 const RETRY_MS = 100;
+const SIGCHLD = signalNumber("SIGCHLD");
 
 /**
- * Read signals forever and hand each to `handle`, in arrival order. Whatever
- * goes wrong (reading, handling) is logged, never thrown: the children run.
+ * Whether denit sent this signal to itself. A write to a closed pipe (SIGPIPE: a log reader
+ * that went away) or past a file-size limit (SIGXFSZ) signals the writing thread, and a
+ * signal to a process group denit shares reaches denit too: nobody asked for any of them to
+ * be forwarded. SIGCHLD is not one: the warm-up sends it on purpose, and it only reaps.
+ */
+export function sentByDenit(info: SignalInfo, selfPid: number): boolean {
+  return info.pid === selfPid && info.signo !== SIGCHLD;
+}
+
+/**
+ * Read signals forever and hand each to `handle`, in arrival order, except those denit sent
+ * itself ({@link sentByDenit}). Whatever goes wrong (reading, handling) is logged, never
+ * thrown: the children run.
  */
 export async function readSignals(
   source: SignalSource,
   log: Logger,
+  selfPid: number,
   handle: (info: SignalInfo) => void,
 ): Promise<never> {
   for (;;) {
@@ -36,7 +50,12 @@ export async function readSignals(
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       continue;
     }
-    for (const info of batch) handleSafely(log, handle, info);
+    for (const info of batch) {
+      // Dropped without a log line: the log may be the closed pipe that raised it, and a
+      // line about it would raise the next one.
+      if (sentByDenit(info, selfPid)) continue;
+      handleSafely(log, handle, info);
+    }
   }
 }
 

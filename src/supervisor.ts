@@ -93,7 +93,7 @@ export class Supervisor {
     });
 
     // 1. Read signals from now on, so that helpers run by setup hooks are reaped.
-    void readSignals(this.#source, this.#log, (info) => this.#handle(info));
+    void readSignals(this.#source, this.#log, this.#selfPid, (info) => this.#handle(info));
 
     // 2. Plugins' setup may change the command, its environment and its directory.
     let cwd: string | undefined;

@@ -7,7 +7,7 @@
  * does not stop denit. As PID 1 and not.
  */
 import { deepEqual, equal, notEqual, ok } from "node:assert/strict";
-import { MODES, startDenit } from "./_helpers/denit.ts";
+import { asPid1, denitArgv, DenitProcess, MODES, startDenit } from "./_helpers/denit.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { sleep, waitFor } from "./_helpers/async.ts";
 import { burst, procStat, socketsOf } from "./_helpers/process.ts";
@@ -203,3 +203,29 @@ Deno.test("-r TSTP:drop does not stop denit when it is not PID 1", async () => {
   equal(result.code, 0, result.stderr);
   equal(denit.stdout.lines.includes("20"), false, "TSTP was dropped");
 });
+
+for (const { pid1, label } of MODES) {
+  Deno.test(`a SIGPIPE denit raises itself (its log's reader is gone) is not forwarded, ${label}`, async () => {
+    // Each log line denit writes to its closed stderr raises a SIGPIPE that denit itself
+    // sent; the child would take it for a signal from outside. It notes every SIGPIPE.
+    // Its own stderr goes to /dev/null: a shell that wrote to the closed pipe would raise one.
+    const script = 'exec 2>/dev/null; trap "echo PIPE" PIPE; trap "exit 0" TERM; echo ready; ' +
+      "while :; do sleep 0.05; done";
+    const inner = denitArgv(["--log-format", "json", "sh", "-c", script]);
+    const argv = pid1 ? asPid1(inner) : inner;
+    const process = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The read end closes long before denit's first line (its start-up takes tens of ms).
+    await process.stderr.cancel();
+    await using denit = new DenitProcess(process, pid1);
+    await denit.stdout.waitForLine("ready"); // "Spawned child" was logged before: a SIGPIPE
+    await denit.signal("SIGTERM");
+    const result = await denit.exit();
+    equal(result.code, 0);
+    deepEqual(denit.stdout.lines, ["ready"], "the child got no SIGPIPE");
+  });
+}

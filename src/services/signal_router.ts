@@ -45,7 +45,7 @@ export class SignalRouter {
 
   /** The one loop: read signals forever. */
   pump(): Promise<never> {
-    return readSignals(this.#source, this.#s.log, (info) => this.#handle(info));
+    return readSignals(this.#source, this.#s.log, this.#s.libc.pid(), (info) => this.#handle(info));
   }
 
   #handle(info: SignalInfo): void {
