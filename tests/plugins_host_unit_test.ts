@@ -112,6 +112,21 @@ Deno.test("PluginHost.childExit() lets plugins map the exit code in order", asyn
   equal(await host.childExit({ pid: 5, code: null, signal: "SIGTERM", exitCode: 143 }), 1);
 });
 
+Deno.test("PluginHost.childExit() skips a result whose exitCode getter throws, and goes on", async () => {
+  const { host, lines } = startedHost();
+  add(host, {
+    name: "getter",
+    onChildExit: () => ({
+      get exitCode(): number {
+        throw new Error("boom");
+      },
+    }),
+  });
+  add(host, { name: "next", onChildExit: (exit) => ({ exitCode: exit.exitCode + 1 }) });
+  equal(await host.childExit({ pid: 5, code: 3, signal: null, exitCode: 3 }), 4);
+  ok(lines.some((line) => line.includes('"getter"') && line.includes("boom")), lines.join("\n"));
+});
+
 Deno.test("PluginHost.setup() applies valid patches and skips invalid ones", async () => {
   const { host } = startedHost();
   add(host, { name: "argv", setup: () => ({ argv: ["echo", "hi"] }) });

@@ -271,7 +271,14 @@ export class PluginHost {
       const seen = { ...status, exitCode };
       const result = await this.#call(entry, (ctx) => handler(seen, ctx));
       if (result === undefined || result === null) continue;
-      const code = (result as { exitCode?: unknown }).exitCode;
+      let code: unknown;
+      try {
+        code = (result as { exitCode?: unknown }).exitCode;
+      } catch (error) {
+        // A getter that throws: a failed hook, and the code before it stands.
+        this.#fail(entry, error);
+        continue;
+      }
       if (!isExitCode(code)) {
         this.#fail(entry, new TypeError("onChildExit must return nothing or { exitCode: 0..255 }"));
         continue;
