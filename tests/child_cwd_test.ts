@@ -4,9 +4,12 @@
  * directory. A bad working directory from setup() is named (125), not reported
  * as the program's ENOENT.
  */
-import { deepEqual, equal, match } from "node:assert/strict";
+import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { parseCommandLine } from "../src/cli.ts";
 import type { Libc, SpawnRequest, WaitResult } from "../src/ffi/libc.ts";
+import { spawnProcess } from "../src/ffi/spawn.ts";
+import { SYMBOLS } from "../src/ffi/symbols.ts";
+import type { Symbols } from "../src/ffi/symbols.ts";
 import { createLogger } from "../src/log.ts";
 import { PluginHost } from "../src/plugin/host.ts";
 import type { SignalSource } from "../src/signal_source.ts";
@@ -84,3 +87,49 @@ for (const { pid1, label } of MODES) {
     equal(result.stdout, `${dir.path}\n/\n`);
   });
 }
+
+/** libc's symbols as the spawn takes them, without `posix_spawn_file_actions_addchdir_np`. */
+function symbolsBefore229(): { symbols: Symbols; close(): void } {
+  const library = Deno.dlopen("libc.so.6", SYMBOLS);
+  const symbols = new Proxy(library.symbols, {
+    get: (target, name) =>
+      name === "posix_spawn_file_actions_addchdir_np" ? null : Reflect.get(target, name),
+  });
+  return { symbols, close: () => library.close() };
+}
+
+Deno.test("without addchdir_np (glibc < 2.29) the child still starts in its directory", async () => {
+  await using dir = await tempDir();
+  const { symbols, close } = symbolsBefore229();
+  const start = Deno.cwd();
+  const fail = (what: string, code: number): never => {
+    throw new Error(`${what}: errno ${code}`);
+  };
+  try {
+    const pid = spawnProcess(symbols, fail, {
+      argv: ["/bin/sh", "-c", 'pwd > "$0/where"', dir.path],
+      env: { PATH: "/usr/bin:/bin" },
+      cwd: dir.path,
+      isolation: "none",
+    });
+    equal(Deno.cwd(), start, "denit is back where it was");
+    const status = new Int32Array(1);
+    equal(symbols.waitpid(pid, Deno.UnsafePointer.of(status), 0), pid);
+    equal(status[0], 0);
+    equal((await Deno.readTextFile(`${dir.path}/where`)).trim(), await Deno.realPath(dir.path));
+    // A directory it cannot enter fails like a spawn, and denit stays where it was.
+    throws(
+      () =>
+        spawnProcess(symbols, fail, {
+          argv: ["/bin/true"],
+          env: {},
+          cwd: `${dir.path}/missing`,
+          isolation: "none",
+        }),
+      /Cannot execute "\/bin\/true": errno 2/,
+    );
+    equal(Deno.cwd(), start);
+  } finally {
+    close();
+  }
+});

@@ -8,6 +8,7 @@
  */
 
 import {
+  ENOENT,
   FILE_ACTIONS_BYTES,
   O_RDWR,
   POSIX_SPAWN_SETPGROUP,
@@ -43,8 +44,12 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
   const cwd = request.cwd === undefined ? null : cString(request.cwd);
   const tty = request.ttyPath === undefined ? null : cString(request.ttyPath);
   const pid = new Int32Array(1);
+  // glibc before 2.29 has no addchdir_np: there the child inherits the directory denit moves
+  // to for the length of the spawn.
+  const addChdir = cwd === null ? null : c.posix_spawn_file_actions_addchdir_np;
+  const moveFor = cwd !== null && addChdir === null ? request.cwd! : null;
   // File actions only when there is one to add: the default spawn binds two symbols fewer.
-  const needsActions = cwd !== null || request.isolation === "foreground-group" ||
+  const needsActions = addChdir !== null || request.isolation === "foreground-group" ||
     (request.isolation === "session-with-tty" && tty !== null) ||
     (request.fds !== undefined && request.fds.length > 0);
   const actions = needsActions ? new Uint8Array(FILE_ACTIONS_BYTES) : null;
@@ -82,11 +87,7 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
       case "none":
         break;
     }
-    if (actions !== null && cwd !== null) {
-      const addChdir = c.posix_spawn_file_actions_addchdir_np;
-      if (addChdir === null) {
-        throw new DenitError("Cannot set the child's working directory: glibc 2.29+ is needed");
-      }
+    if (actions !== null && addChdir !== null && cwd !== null) {
       addChdir(address(actions), address(cwd));
     }
     if (actions !== null) {
@@ -95,14 +96,21 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
       }
     }
     c.posix_spawnattr_setflags(address(attr), flags);
-    const rc = c.posix_spawnp(
-      address(pid),
-      address(file),
-      actions === null ? null : address(actions),
-      address(attr),
-      address(argv.array),
-      address(envp.array),
-    );
+    const back = moveFor === null ? null : enter(moveFor);
+    if (back === false) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, ENOENT);
+    let rc: number;
+    try {
+      rc = c.posix_spawnp(
+        address(pid),
+        address(file),
+        actions === null ? null : address(actions),
+        address(attr),
+        address(argv.array),
+        address(envp.array),
+      );
+    } finally {
+      if (typeof back === "string") enter(back);
+    }
     if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
     // The way out, bound while the child starts, not after it has exited. (kill, read and
     // waitpid get their fast calls in the warm-up, src/warm_up.ts.)
@@ -113,5 +121,24 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
     c.posix_spawnattr_destroy(address(attr));
     // The buffers behind the pointers must outlive the call; this use keeps them alive.
     void [attr, defaults, emptyMask, file, argv.keep, envp.keep, cwd, tty, pid].length;
+  }
+}
+
+/**
+ * `chdir(path)`; returns the directory it left ("/" when that one is gone), or false when it
+ * cannot go there (the spawner then names the directory's fault, as after a failed spawn).
+ */
+function enter(path: string): string | false {
+  let left: string;
+  try {
+    left = Deno.cwd();
+  } catch {
+    left = "/";
+  }
+  try {
+    Deno.chdir(path);
+    return left;
+  } catch {
+    return false;
   }
 }
