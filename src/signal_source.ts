@@ -167,12 +167,15 @@ function keepInspectorSignalIgnored(libc: Libc): void {
 /**
  * The fallback: Deno's signal listeners. Listeners for SIGTERM, SIGINT and
  * SIGHUP are registered for the life of the process (without them Deno as
- * PID 1 crashes on those signals). Undo the stage-one mask first.
+ * PID 1 crashes on those signals). Every collected signal no listener takes is
+ * ignored: its default action would end denit when it is not PID 1 (real-time
+ * signals, SIGUSR1). Only then is the stage-one mask undone, so a signal that
+ * came during start-up finds its listener.
  */
 export function openListenerSource(libc: Libc): SignalSource {
-  libc.setSignalMask([]);
   const queue: SignalInfo[] = [];
   let wake: (() => void) | null = null;
+  const listened = new Set<number>();
   for (const name of LISTENABLE) {
     const signo = signalNumber(name);
     try {
@@ -181,10 +184,17 @@ export function openListenerSource(libc: Libc): SignalSource {
         queue.push({ signo, pid: 0, uid: 0, code: 0 });
         wake?.();
       });
+      listened.add(signo);
     } catch {
-      // Deno refuses a few names on some platforms; they stay unforwarded.
+      // Deno refuses a few names on some platforms; they stay unforwarded (and ignored below).
     }
   }
+  // Never SIGCHLD: ignored, it would have the kernel reap the children and lose their codes.
+  const SIGCHLD = signalNumber("SIGCHLD");
+  for (const signo of collectedSignals()) {
+    if (signo !== SIGCHLD && !listened.has(signo)) libc.ignoreSignal(signo);
+  }
+  libc.setSignalMask([]);
   // Listeners do not keep Deno's event loop alive; a far-off interval does (one wake-up in 24 days).
   setInterval(() => {}, 2 ** 31 - 1);
   keepInspectorSignalIgnored(libc);

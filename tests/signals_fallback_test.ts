@@ -48,3 +48,17 @@ Deno.test("in listener mode SIGUSR1 bursts open no debugger on 127.0.0.1:9229", 
   await denit.signal("SIGTERM");
   equal((await denit.exit()).code, 0);
 });
+
+Deno.test("in listener mode a signal no listener takes leaves denit running, not as PID 1", async () => {
+  const printSignals = await fixture("print_signals");
+  await using denit = startDenit([printSignals, "15"], { env: LISTENERS, pid1: false });
+  await denit.stdout.waitForLine(/^ready/);
+  // SIGRTMIN+3 has no listener (Deno listens to none of the real-time signals); its default
+  // action would end denit and leave the child to the host's init.
+  await denit.signal(37);
+  await sleep(200);
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  deepEqual(denit.stdout.lines.slice(1), ["15"]);
+});
