@@ -6,7 +6,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { ROOT } from "./_helpers/denit.ts";
 import { waitFor } from "./_helpers/async.ts";
 import { all, events } from "./_helpers/logs.ts";
-import { servicesDir, startServices } from "./_helpers/services.ts";
+import { loop, servicesDir, startServices } from "./_helpers/services.ts";
 
 const PLUGIN = `${ROOT}/tests/fixtures/services/plugin_by_name.ts`;
 
@@ -48,4 +48,34 @@ Deno.test("plugins: one call per signal, a by-name target, onChildExit per servi
   const exits = all(list, "test.exit").map((e) => [e.service, e.willRestart, e.exitCode]);
   deepEqual(exits.slice(0, 1), [["a", true, 3]]);
   deepEqual(exits.slice(1).sort(), [["a", false, 0], ["b", false, 0]]);
+});
+
+Deno.test("a signal stop keeps the main service's code an async onChildExit maps", async () => {
+  await using dir = await servicesDir(() =>
+    `{ services: [{ name: "side", command: ${loop("side", "echo side-up;")} }] }`
+  );
+  // The hook answers after the rest of the stop is done (the sidecar exits at once).
+  const plugin = `${dir.path}/slow_map.ts`;
+  await Deno.writeTextFile(
+    plugin,
+    `export default {
+      name: "slow-map",
+      async onChildExit(exit) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return exit.service === "main" && exit.exitCode === 7 ? { exitCode: 42 } : undefined;
+      },
+    };\n`,
+  );
+  await using denit = startServices(dir.file, ["--plugin", plugin], [
+    "sh",
+    "-c",
+    "trap 'exit 7' TERM; echo main-up; while :; do sleep 0.05; done",
+  ]);
+  await denit.stdout.waitForLine("main-up");
+  await denit.stdout.waitForLine("side-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 42, result.stderr);
+  const mapped = all(events(result.stderr), "exit.mapped");
+  deepEqual(mapped.map((e) => [e.from, e.to]), [[7, 42]]);
 });

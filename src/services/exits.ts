@@ -19,13 +19,31 @@ export class ExitHandler {
   #s: ServicesSupervisor;
   /** The first non-zero code of a service that ended for good. */
   #firstFailure: number | null = null;
+  /** Exits whose handling (plugins' `onChildExit` included) has not finished yet. */
+  #inFlight = new Set<Promise<void>>();
 
   constructor(supervisor: ServicesSupervisor) {
     this.#s = supervisor;
   }
 
   /** A service's process ended (or could not be spawned: pid 0). */
-  async onExit(unit: Unit, status: ExitStatus): Promise<void> {
+  onExit(unit: Unit, status: ExitStatus): Promise<void> {
+    const handling: Promise<void> = this.#handle(unit, status).finally(() =>
+      this.#inFlight.delete(handling)
+    );
+    this.#inFlight.add(handling);
+    return handling;
+  }
+
+  /**
+   * Resolves once every exit seen so far is handled. The stop sequence waits for it before it
+   * takes the main service's code: an async `onChildExit` may still be mapping it.
+   */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #handle(unit: Unit, status: ExitStatus): Promise<void> {
     const s = this.#s;
     const spec = unit.spec;
     unit.log.info(

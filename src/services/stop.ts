@@ -112,6 +112,9 @@ export class StopSequence {
     }
     // Lines still in the services' pipes go out before denit does.
     await s.output.drain(OUTPUT_DRAIN_MS);
+    // The main service's code is known once its exit is handled: an async `onChildExit` may
+    // still be mapping it (each hook has its deadline).
+    await s.exitsSettled();
     const exitCode = servicesExitCode(this.#exitCode, this.#mainStatus);
     await host.beforeExit({ exitCode, child: this.#mainStatus });
     host.shutdown();

@@ -129,6 +129,11 @@ export class ServicesSupervisor {
     this.#stop.mainExited(status);
   }
 
+  /** Resolves once every service exit seen so far is handled (plugins included). */
+  exitsSettled(): Promise<void> {
+    return this.#exits.settled();
+  }
+
   async #startWhenDependenciesReady(unit: Unit): Promise<void> {
     const ready = await Promise.all(unit.dependencies.map((dependency) => dependency.firstReady));
     if (this.stopping) return;
