@@ -139,3 +139,28 @@ Deno.test("when every service has ended for good, denit exits: 0, or the first f
   const second = await startServices(failed.file).exit();
   equal(second.code, 6, second.stderr);
 });
+
+Deno.test("readyTimeout runs from the first start: a service that keeps failing before it is ready ends the start-up", async () => {
+  // Each attempt fails after 0.4 s, well inside a fresh 1.5 s, and the restart limit never
+  // trips (one restart per 0.3 s window): only a deadline kept across restarts can end it.
+  await using dir = await servicesDir((d) =>
+    `{
+    services: [
+      {
+        name: "db",
+        command: "sleep 0.4; exit 3",
+        ready: { file: ${JSON.stringify(`${d}/never`)} },
+        readyTimeout: 1.5,
+        restartLimit: { count: 3, window: 0.3 },
+        backoff: { initial: 0.05, max: 0.05 },
+      },
+      { name: "web", command: ${loop("web", "echo web-up;")}, dependsOn: ["db"] },
+    ],
+  }`
+  );
+  await using denit = startServices(dir.file);
+  const result = await denit.exit(10_000);
+  equal(result.code, 1, result.stderr);
+  ok(indexOf(events(result.stderr), "service.ready_timeout", "db") >= 0, result.stderr);
+  equal(result.stdout.includes("web-up"), false, "web never started");
+});

@@ -161,6 +161,7 @@ export class ServicesSupervisor {
     const spec = unit.spec;
     const cwd = spec.cwd ?? this.#cwd;
     unit.startedAt = performance.now();
+    unit.firstStartedAt ??= unit.startedAt;
     let process;
     let io: ServiceIo | null = null;
     try {
@@ -207,7 +208,12 @@ export class ServicesSupervisor {
       this.ready(unit);
       return;
     }
-    void waitUntilReady(spec.ready, spec.readyTimeoutMs, {
+    // Until it is first ready, `readyTimeout` runs from the first start, restarts included: a
+    // service that keeps failing before it is ready cannot hold the start-up for ever.
+    const timeoutMs = unit.wasReady
+      ? spec.readyTimeoutMs
+      : spec.readyTimeoutMs - (unit.startedAt - unit.firstStartedAt);
+    void waitUntilReady(spec.ready, timeoutMs, {
       runCommand: async (argv, signal) =>
         (await this.runHelper(argv, environmentWith(spec.env), cwd, signal))
           .exitCode,

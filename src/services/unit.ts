@@ -41,6 +41,8 @@ export class Unit {
   attempt: AbortController | null = null;
   /** When the current attempt was spawned (`performance.now()`). */
   startedAt = 0;
+  /** When the first attempt was spawned: `readyTimeout` runs from there until it is ready. */
+  firstStartedAt: number | null = null;
   /** Whether it was ever ready. */
   wasReady = false;
   /** A pending restart. */
