@@ -251,3 +251,31 @@ Deno.test("not as PID 1 (a child subreaper): the same start order and reverse st
   ]);
   nothingLeft(result.stderr);
 });
+
+Deno.test("a service is stopped once its whole group is gone: its dependency waits for its workers", async () => {
+  // web's leader exits at once on SIGTERM; its worker (same group) takes 0.5 s to finish and
+  // removes `alive` when done. db, which web depends on, notes whether the worker was done.
+  await using dir = await servicesDir((d) => {
+    const alive = JSON.stringify(`${d}/alive`);
+    const worker = `touch ${alive}; trap 'sleep 0.5; rm -f ${alive}; exit 0' TERM; ` +
+      "echo web-up; while :; do sleep 0.05; done";
+    const db =
+      `trap 'if [ -e ${alive} ]; then echo db-stopped-early; else echo db-stopped-after; ` +
+      "fi; exit 0' TERM; echo db-up; while :; do sleep 0.05; done";
+    return `{
+      services: [
+        { name: "db", command: ${JSON.stringify(db)} },
+        { name: "web", command: ${
+      JSON.stringify(`sh -c ${JSON.stringify(worker)} & wait`)
+    }, dependsOn: ["db"] },
+      ],
+    }`;
+  });
+  await using denit = startServices(dir.file);
+  await denit.stdout.waitForLine("web-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  ok(result.stdout.includes("db-stopped-after"), result.stdout);
+  nothingLeft(result.stderr);
+});

@@ -156,9 +156,16 @@ export class StopSequence {
         { event: "service.stopping", signal, pid: process.pid, graceMs },
       );
       s.signalUnit(unit, signal);
-      if (await within(process.exited, graceMs)) return;
+      // Stopped once its whole process group is gone, not only its leader: a wrapper that
+      // exits at once would leave its workers running while what it depends on is stopped.
+      const deadline = performance.now() + graceMs;
+      if (
+        await within(process.exited, graceMs) &&
+        await this.#groupGone(process.pid, deadline - performance.now())
+      ) return;
       unit.log.warn(
-        `Service "${unit.name}" did not exit within ${graceMs} ms; sending SIGKILL to its group`,
+        `Service "${unit.name}" (its process group) did not exit within ${graceMs} ms; ` +
+          "sending SIGKILL to its group",
         { event: "service.killed", pid: process.pid, graceMs },
       );
       s.libc.kill(-process.pid, SIGKILL); // its own session: the group holds the leader too
@@ -169,16 +176,17 @@ export class StopSequence {
   }
 
   /**
-   * Wait until the SIGKILLed group `pgid` has no member left (the reaper collects them on
-   * SIGCHLD meanwhile): its other members (a shell's `sleep`) die a moment after the leader,
-   * and the drain that follows should find only what the service really left behind, not
-   * processes already dying.
+   * Whether the group `pgid` has no member left within `ms` (the reaper collects them on
+   * SIGCHLD meanwhile). After its leader, the rest of a service's group: workers still
+   * finishing, or, once SIGKILLed, members that die a moment after the leader (a shell's
+   * `sleep`); the drain that follows should find only what the service really left behind.
    */
-  async #groupGone(pgid: number, ms: number): Promise<void> {
+  async #groupGone(pgid: number, ms: number): Promise<boolean> {
     const s = this.#supervisor;
     const deadline = performance.now() + ms;
     for (;;) {
-      if (s.libc.kill(-pgid, 0) !== 0 || performance.now() >= deadline) return;
+      if (s.libc.kill(-pgid, 0) !== 0) return true;
+      if (performance.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
