@@ -4,7 +4,7 @@
  * process group, so shells run under denit have job control.
  */
 import { equal, match, ok } from "node:assert/strict";
-import { asPid1, denitArgv } from "./_helpers/denit.ts";
+import { asPid1, denitArgv, DENO, ROOT } from "./_helpers/denit.ts";
 import { fixture } from "./_helpers/fixtures.ts";
 import { underPty } from "./_helpers/pty.ts";
 
@@ -49,4 +49,14 @@ Deno.test("an interactive shell under denit has job control", async () => {
   match(text, /\[1\]\+?\s+Running\s+sleep 0\.1/);
   match(text, /^done$/m);
   ok(!text.includes("no job control"), text);
+});
+
+Deno.test("without addtcsetpgrp_np (glibc < 2.35) denit still hands the terminal to the child", async () => {
+  const probe = await fixture("tty_probe");
+  const fallback = `${ROOT}/tests/fixtures/spawn_tty_fallback.ts`;
+  const text = await underPty([DENO, "run", "-q", "-A", "--no-lock", fallback, probe]);
+  const fields = probeFields(text);
+  equal(fields.pgid, fields.pid, "the child leads its own process group");
+  equal(fields.fg, fields.pgid, "the child's group is the terminal's foreground group");
+  match(text, /status=0\n/);
 });

@@ -40,6 +40,9 @@ export const PR_SET_CHILD_SUBREAPER = 36;
 export const TIOCGPGRP = 0x540f;
 export const TIOCNOTTY = 0x5422;
 
+/** SIGCONT: wakes a child the terminal stopped before it was handed over (src/ffi/spawn.ts). */
+export const SIGCONT = 18;
+
 /** errno values that denit treats specially. */
 export const ENOENT = 2;
 export const ESRCH = 3;

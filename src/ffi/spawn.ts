@@ -15,9 +15,9 @@ import {
   POSIX_SPAWN_SETSID,
   POSIX_SPAWN_SETSIGDEF,
   POSIX_SPAWN_SETSIGMASK,
+  SIGCONT,
   SPAWNATTR_BYTES,
 } from "./constants.ts";
-import { DenitError } from "../errors.ts";
 import type { SpawnRequest } from "./facade.ts";
 import type { Symbols } from "./symbols.ts";
 import {
@@ -57,6 +57,7 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
   if (actions !== null) c.posix_spawn_file_actions_init(address(actions));
   try {
     let flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    let handOverAfter = false;
     c.posix_spawnattr_setsigdefault(address(attr), address(defaults));
     c.posix_spawnattr_setsigmask(address(attr), address(emptyMask));
     switch (request.isolation) {
@@ -78,10 +79,8 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
         flags |= POSIX_SPAWN_SETPGROUP;
         c.posix_spawnattr_setpgroup(address(attr), 0);
         const addTcsetpgrp = c.posix_spawn_file_actions_addtcsetpgrp_np;
-        if (actions === null || addTcsetpgrp === null) {
-          throw new DenitError("Cannot hand the terminal to the child: glibc 2.35+ is needed");
-        }
-        addTcsetpgrp(address(actions), 0);
+        if (actions !== null && addTcsetpgrp !== null) addTcsetpgrp(address(actions), 0);
+        else handOverAfter = true;
         break;
       }
       case "none":
@@ -112,6 +111,13 @@ export function spawnProcess(c: Symbols, fail: Fail, request: SpawnRequest): num
       if (typeof back === "string") enter(back);
     }
     if (rc !== 0) fail(`Cannot execute ${quoteText(request.argv[0] ?? "")}`, rc);
+    if (handOverAfter) {
+      // glibc before 2.35 cannot make the child take the terminal before its exec: denit
+      // gives it now. A child that read the terminal in between was stopped (SIGTTIN), and
+      // SIGCONT wakes it. Neither can fail in a way that should stop the child from running.
+      c.tcsetpgrp(0, pid[0]!);
+      c.kill(-pid[0]!, SIGCONT);
+    }
     // The way out, bound while the child starts, not after it has exited. (kill, read and
     // waitpid get their fast calls in the warm-up, src/warm_up.ts.)
     void c._exit;

@@ -108,6 +108,11 @@ export const SYMBOLS = {
     result: "i32",
     optional: true, // glibc >= 2.35
   },
+  tcsetpgrp: {
+    // Before glibc 2.35 the terminal goes to the child's group from denit, after the spawn.
+    parameters: ["i32", /* int fd */ "i32" /* pid_t pgrp */],
+    result: "i32",
+  },
   waitpid: {
     parameters: ["i32", /* pid_t pid */ "pointer", /* int *wstatus */ "i32" /* int options */],
     result: "i32", // pid_t
