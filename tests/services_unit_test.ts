@@ -3,6 +3,8 @@ import { deepEqual, equal } from "node:assert/strict";
 import { createLogger } from "../src/log.ts";
 import { SignalPolicy } from "../src/services/policy.ts";
 import { Unit } from "../src/services/unit.ts";
+import { waitUntilReady } from "../src/services/readiness.ts";
+import { fixture } from "./_helpers/fixtures.ts";
 import { validateServices } from "../src/services/validate.ts";
 
 const [HUP, QUIT, USR1, USR2, TERM, WINCH] = [
@@ -67,4 +69,41 @@ Deno.test("Unit.decide: exponential backoff up to max, limit within the window, 
   const later = u.decide(1, 10_500);
   equal(later.kind, "restart");
   equal(later.kind === "restart" ? later.delayMs : 0, 5000);
+});
+
+Deno.test({
+  name:
+    "a TCP readiness check ends at its deadline even when connect() hangs (a full accept queue)",
+  // The abandoned connect() ends at the kernel's next SYN retry once the listener is gone,
+  // after the test: its op outlives the test on purpose.
+  sanitizeOps: false,
+  fn: async () => {
+    const listener = new Deno.Command(await fixture("full_backlog"), { stdout: "piped" }).spawn();
+    try {
+      const reader = listener.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!/port \d+\n/.test(text)) text += (await reader.read()).value ?? "";
+      reader.releaseLock();
+      const port = Number(/port (\d+)/.exec(text)![1]);
+      let guard: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        waitUntilReady(
+          { kind: "tcp", hostname: "127.0.0.1", port },
+          300,
+          { runCommand: () => Promise.resolve(1) },
+          new AbortController().signal,
+        ),
+        // Only to stop a hung test: connect() alone would wait for minutes.
+        new Promise((resolve) =>
+          guard = setTimeout(() => resolve("still waiting after 10 s"), 10_000)
+        ),
+      ]);
+      clearTimeout(guard);
+      equal(outcome, "timeout");
+    } finally {
+      listener.kill("SIGKILL");
+      await listener.status;
+      await listener.stdout.cancel().catch(() => {});
+    }
+  },
 });

@@ -35,13 +35,34 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function accepts(options: Deno.ConnectOptions | Deno.UnixConnectOptions): Promise<boolean> {
+/**
+ * Whether a connection is accepted before `signal` aborts. `Deno.connect` takes no signal, and
+ * against a full accept queue it waits out the kernel's SYN retries (about 2 minutes): the
+ * wait ends at the abort instead, and a connection that still comes is closed.
+ */
+async function accepts(
+  options: Deno.ConnectOptions | Deno.UnixConnectOptions,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const connecting = Deno.connect(options as Deno.ConnectOptions);
+  let stop = () => {};
+  const aborted = new Promise<null>((resolve) => {
+    stop = () => resolve(null);
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
+  });
   try {
-    const connection = await Deno.connect(options as Deno.ConnectOptions);
+    const connection = await Promise.race([connecting, aborted]);
+    if (connection === null) {
+      connecting.then((late) => late.close(), () => {});
+      return false;
+    }
     connection.close();
     return true;
   } catch {
     return false;
+  } finally {
+    signal.removeEventListener("abort", stop);
   }
 }
 
@@ -52,9 +73,9 @@ async function passes(
 ): Promise<boolean> {
   switch (spec.kind) {
     case "tcp":
-      return await accepts({ hostname: spec.hostname, port: spec.port });
+      return await accepts({ hostname: spec.hostname, port: spec.port }, signal);
     case "unix":
-      return await accepts({ transport: "unix", path: spec.path });
+      return await accepts({ transport: "unix", path: spec.path }, signal);
     case "file":
       return await Deno.stat(spec.path).then(() => true, () => false);
     case "command":
