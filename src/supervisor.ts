@@ -62,7 +62,7 @@ export class Supervisor {
   #childCwd: string | undefined;
   #defaultTarget: SignalTarget = "child";
   #selfPid: number;
-  /** Signals the kernel sends once on a TTY hand-off, to swallow (dumb-init mode). */
+  /** Signals the kernel sends once on a TTY hand-off, to swallow (dumb-init mode, listeners). */
   #swallowOnce = new Set<SignalName>();
   /** Signals read before the child existed; handled once it runs. */
   #early: SignalInfo[] | null = [];
@@ -115,7 +115,11 @@ export class Supervisor {
     //    denit moves afterwards.
     if (this.#childCwd !== undefined) moveToRoot();
     const placement = placeChild(this.#libc, this.#config);
-    for (const name of placement.swallowOnce) this.#swallowOnce.add(name);
+    // In signalfd mode the hand-off's SIGHUP and SIGCONT carry denit's own pid and are dropped
+    // as its own (src/signal_intake.ts); only Deno's listeners cannot tell them from a real one.
+    if (this.#source.mode === "listeners") {
+      for (const name of placement.swallowOnce) this.#swallowOnce.add(name);
+    }
     this.#defaultTarget = placement.target;
     this.#child = this.#spawner.start(
       {

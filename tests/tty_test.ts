@@ -42,6 +42,18 @@ Deno.test("--compat dumb-init gives the child its own session that owns the term
   equal(fields.fg, fields.pid, "and that session owns the terminal");
 });
 
+Deno.test("--compat dumb-init forwards a SIGHUP that comes after the terminal hand-off", async () => {
+  // The hand-off's own SIGHUP and SIGCONT (denit gave the terminal up as session leader) are
+  // not the child's; the next SIGHUP is, and it ends this child. It is sent once denit has read
+  // the hand-off's (no SIGHUP pending in /proc/PID/status): the kernel would merge the two.
+  const script = 'trap "echo GOT-HUP; exit 0" HUP; i=0; ' +
+    'while [ $(( 0x$(sed -n "s/^ShdPnd:\\s*//p" /proc/$PPID/status) & 1 )) -ne 0 ] && ' +
+    "[ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; kill -HUP $PPID; " +
+    "while :; do sleep 0.05; done";
+  const text = await underPty(denitArgv(["--compat", "dumb-init", "sh", "-c", script]), 10_000);
+  match(text, /^GOT-HUP$/m);
+});
+
 Deno.test("an interactive shell under denit has job control", async () => {
   const text = await underPty(
     denitArgv(["bash", "--norc", "-ic", "sleep 0.1 & jobs; wait; echo done"]),
