@@ -129,23 +129,23 @@ export function openSignalFdSource(libc: Libc): SignalSource {
   return { mode: "signalfd", next: () => libc.readSignalFd(fd) };
 }
 
+/** Signals a real fault raises: Deno handles some itself, and none can be listened to. */
+const FAULT_SIGNALS: readonly SignalName[] = [
+  "SIGILL",
+  "SIGFPE",
+  "SIGSEGV",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGSYS",
+];
+
 /**
  * Signals Deno lets us listen to, minus SIGUSR1 (Deno 2.9.2+ opens a debugger on
  * it whatever we do) and the fault and unblockable signals.
  */
 const LISTENABLE: readonly SignalName[] = STANDARD_SIGNALS.filter((name) =>
-  ![
-    "SIGUSR1",
-    "SIGKILL",
-    "SIGSTOP",
-    "SIGILL",
-    "SIGFPE",
-    "SIGSEGV",
-    "SIGTRAP",
-    "SIGABRT",
-    "SIGBUS",
-    "SIGSYS",
-  ].includes(name)
+  !["SIGUSR1", "SIGKILL", "SIGSTOP", ...FAULT_SIGNALS].includes(name)
 );
 
 /**
@@ -190,9 +190,10 @@ export function openListenerSource(libc: Libc): SignalSource {
     }
   }
   // Never SIGCHLD: ignored, it would have the kernel reap the children and lose their codes.
-  const SIGCHLD = signalNumber("SIGCHLD");
+  // Nor the fault signals: Deno's own handlers for them stay (a real fault ends denit anyway).
+  const keep = new Set([signalNumber("SIGCHLD"), ...FAULT_SIGNALS.map(signalNumber)]);
   for (const signo of collectedSignals()) {
-    if (signo !== SIGCHLD && !listened.has(signo)) libc.ignoreSignal(signo);
+    if (!keep.has(signo) && !listened.has(signo)) libc.ignoreSignal(signo);
   }
   libc.setSignalMask([]);
   // Listeners do not keep Deno's event loop alive; a far-off interval does (one wake-up in 24 days).

@@ -279,3 +279,33 @@ Deno.test("a service is stopped once its whole group is gone: its dependency wai
   ok(result.stdout.includes("db-stopped-after"), result.stdout);
   nothingLeft(result.stderr);
 });
+
+Deno.test("a service whose leader a pre-stop already ended still waits for its workers", async () => {
+  // The pre-stop asks web's whole group to stop; its leader exits at once, its worker takes
+  // 0.5 s. When web's turn comes its leader is gone, but db must still wait for the worker.
+  await using dir = await servicesDir((d) => {
+    const alive = JSON.stringify(`${d}/alive`);
+    const worker = `touch ${alive}; trap 'sleep 0.5; rm -f ${alive}; exit 0' TERM; ` +
+      "echo web-up; while :; do sleep 0.05; done";
+    const db =
+      `trap 'if [ -e ${alive} ]; then echo db-stopped-early; else echo db-stopped-after; ` +
+      "fi; exit 0' TERM; echo db-up; while :; do sleep 0.05; done";
+    const web = `echo $$ > ${JSON.stringify(`${d}/pgid`)}; sh -c ${JSON.stringify(worker)} & wait`;
+    return `{
+      services: [
+        { name: "db", command: ${JSON.stringify(db)} },
+        { name: "web", command: ${JSON.stringify(web)}, dependsOn: ["db"] },
+      ],
+    }`;
+  });
+  await using denit = startServices(dir.file, [
+    "--pre-stop",
+    `kill -TERM -$(cat ${dir.path}/pgid); sleep 0.2`,
+  ]);
+  await denit.stdout.waitForLine("web-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  ok(result.stdout.includes("db-stopped-after"), result.stdout);
+  nothingLeft(result.stderr);
+});

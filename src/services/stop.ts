@@ -146,31 +146,38 @@ export class StopSequence {
   #stopUnit(unit: Unit): Promise<void> {
     unit.stopping ??= (async () => {
       await Promise.all(unit.dependents.map((dependent) => this.#stopUnit(dependent)));
-      const process = unit.process;
-      if (process === null) return;
       const s = this.#supervisor;
-      const signal = unit.policy.stopSignal;
       const graceMs = unit.spec.stopGraceMs;
-      unit.log.info(
-        `Stopping service "${unit.name}" (pid ${process.pid}) with ${signal}`,
-        { event: "service.stopping", signal, pid: process.pid, graceMs },
-      );
-      s.signalUnit(unit, signal);
+      const deadline = performance.now() + graceMs;
+      const process = unit.process;
       // Stopped once its whole process group is gone, not only its leader: a wrapper that
       // exits at once would leave its workers running while what it depends on is stopped.
-      const deadline = performance.now() + graceMs;
-      if (
-        await within(process.exited, graceMs) &&
-        await this.#groupGone(process.pid, deadline - performance.now())
-      ) return;
+      let pgid: number;
+      if (process !== null) {
+        const signal = unit.policy.stopSignal;
+        unit.log.info(
+          `Stopping service "${unit.name}" (pid ${process.pid}) with ${signal}`,
+          { event: "service.stopping", signal, pid: process.pid, graceMs },
+        );
+        s.signalUnit(unit, signal);
+        pgid = process.pid;
+        const exited = await within(process.exited, graceMs);
+        if (exited && await this.#groupGone(pgid, deadline - performance.now())) return;
+      } else {
+        // Its leader is gone already (a pre-stop asked it to stop): what is left of its group,
+        // workers still finishing, must go before what it depends on.
+        if (unit.pgid === null || s.libc.kill(-unit.pgid, 0) !== 0) return;
+        pgid = unit.pgid;
+        if (await this.#groupGone(pgid, graceMs)) return;
+      }
       unit.log.warn(
         `Service "${unit.name}" (its process group) did not exit within ${graceMs} ms; ` +
           "sending SIGKILL to its group",
-        { event: "service.killed", pid: process.pid, graceMs },
+        { event: "service.killed", pid: pgid, graceMs },
       );
-      s.libc.kill(-process.pid, SIGKILL); // its own session: the group holds the leader too
-      await within(process.exited, KILL_REAP_WAIT_MS);
-      await this.#groupGone(process.pid, KILL_REAP_WAIT_MS);
+      s.libc.kill(-pgid, SIGKILL); // its own session: the group holds the leader too
+      if (process !== null) await within(process.exited, KILL_REAP_WAIT_MS);
+      await this.#groupGone(pgid, KILL_REAP_WAIT_MS);
     })();
     return unit.stopping;
   }

@@ -191,6 +191,7 @@ export class ServicesSupervisor {
       return;
     }
     unit.process = process;
+    unit.pgid = process.pid; // its own session: the leader's pid names its group
     const attempt = new AbortController();
     unit.attempt = attempt;
     unit.log.info(`Service "${unit.name}" started (pid ${process.pid}): ${spec.argv.join(" ")}`, {

@@ -37,6 +37,8 @@ export class Unit {
   readonly dependencies: Unit[] = [];
   /** The running process of this service, if any. */
   process: StartedProcess | null = null;
+  /** The process group of its last attempt (the leader's pid): it may outlive its leader. */
+  pgid: number | null = null;
   /** Aborted when the current attempt ends (its readiness wait stops). */
   attempt: AbortController | null = null;
   /** When the current attempt was spawned (`performance.now()`). */
