@@ -309,3 +309,23 @@ Deno.test("a service whose leader a pre-stop already ended still waits for its w
   ok(result.stdout.includes("db-stopped-after"), result.stdout);
   nothingLeft(result.stderr);
 });
+
+Deno.test("what a oneshot left in its group gets its stop signal at the oneshot's turn", async () => {
+  await using dir = await servicesDir(() =>
+    `{
+    services: [
+      { name: "setup", command: "sleep 30 & exit 0", oneshot: true },
+      { name: "web", command: ${loop("web", "echo web-up;")}, dependsOn: ["setup"] },
+    ],
+  }`
+  );
+  await using denit = startServices(dir.file);
+  await denit.stdout.waitForLine("web-up");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  const list = events(result.stderr);
+  ok(all(list, "service.stopping", "setup").length === 1, result.stderr);
+  equal(indexOf(list, "service.killed", "setup"), -1, "its sleep took SIGTERM; no SIGKILL needed");
+  nothingLeft(result.stderr);
+});

@@ -164,10 +164,16 @@ export class StopSequence {
         const exited = await within(process.exited, graceMs);
         if (exited && await this.#groupGone(pgid, deadline - performance.now())) return;
       } else {
-        // Its leader is gone already (a pre-stop asked it to stop): what is left of its group,
-        // workers still finishing, must go before what it depends on.
+        // Its leader is gone already (a pre-stop asked it to stop, or a oneshot left something
+        // behind): what is left of its group must go before what it depends on.
         if (unit.pgid === null || s.libc.kill(-unit.pgid, 0) !== 0) return;
         pgid = unit.pgid;
+        const signal = unit.policy.stopSignal;
+        unit.log.info(
+          `Stopping what is left of service "${unit.name}" (process group ${pgid}) with ${signal}`,
+          { event: "service.stopping", signal, pgid, graceMs },
+        );
+        s.libc.kill(-pgid, signalNumber(signal));
         if (await this.#groupGone(pgid, graceMs)) return;
       }
       unit.log.warn(
