@@ -190,10 +190,12 @@ export function openListenerSource(libc: Libc): SignalSource {
     }
   }
   // Never SIGCHLD: ignored, it would have the kernel reap the children and lose their codes.
-  // Nor the fault signals: Deno's own handlers for them stay (a real fault ends denit anyway).
-  const keep = new Set([signalNumber("SIGCHLD"), ...FAULT_SIGNALS.map(signalNumber)]);
+  // The fault signals are ignored too: Deno has no handler for most of them, and its SIGSEGV and
+  // SIGBUS handlers let a second one sent with `kill` end denit. A real fault still ends it:
+  // the kernel forces their default action (only Rust's stack-overflow message is lost).
+  const SIGCHLD = signalNumber("SIGCHLD");
   for (const signo of collectedSignals()) {
-    if (!keep.has(signo) && !listened.has(signo)) libc.ignoreSignal(signo);
+    if (signo !== SIGCHLD && !listened.has(signo)) libc.ignoreSignal(signo);
   }
   libc.setSignalMask([]);
   // Listeners do not keep Deno's event loop alive; a far-off interval does (one wake-up in 24 days).

@@ -329,3 +329,39 @@ Deno.test("what a oneshot left in its group gets its stop signal at the oneshot'
   equal(indexOf(list, "service.killed", "setup"), -1, "its sleep took SIGTERM; no SIGKILL needed");
   nothingLeft(result.stderr);
 });
+
+Deno.test("a group that took the number of a service's ended group is not stopped as that service's", async () => {
+  // "gone" (a oneshot) ends; "other" then starts a new session whose leader gets gone's old pid
+  // (ns_last_pid, in denit's own PID namespace). At gone's turn in the stop, that group is not
+  // gone's: denit must not stop it as such (the drain deals with it after the services).
+  await using dir = await servicesDir((d) => {
+    const goneFile = JSON.stringify(`${d}/gone-pid`);
+    const taken = JSON.stringify(`${d}/taken`);
+    const other = `while [ ! -s ${goneFile} ]; do sleep 0.01; done; sleep 0.1; ` +
+      `echo $(( $(cat ${goneFile}) - 1 )) > /proc/sys/kernel/ns_last_pid; ` +
+      `setsid sh -c 'echo $$ > ${taken.slice(1, -1)}; exec sleep 30' & ` +
+      "echo other-up; while :; do sleep 0.05; done";
+    return `{
+      services: [
+        { name: "gone", command: ${JSON.stringify(`echo $$ > ${goneFile}`)}, oneshot: true },
+        { name: "other", command: ${JSON.stringify(other)}, dependsOn: ["gone"] },
+      ],
+    }`;
+  });
+  await using denit = startServices(dir.file);
+  await denit.stdout.waitForLine("other-up");
+  await waitFor(async () => {
+    try {
+      return (await Deno.readTextFile(`${dir.path}/taken`)).trim() !== "";
+    } catch {
+      return false;
+    }
+  }, "the new session");
+  const gonePid = (await Deno.readTextFile(`${dir.path}/gone-pid`)).trim();
+  const takenPid = (await Deno.readTextFile(`${dir.path}/taken`)).trim();
+  equal(takenPid, gonePid, "the new session leader took gone's old pid");
+  await denit.signal("SIGTERM");
+  const result = await denit.exit();
+  equal(result.code, 0, result.stderr);
+  deepEqual(all(events(result.stderr), "service.stopping", "gone"), [], result.stderr);
+});

@@ -61,7 +61,10 @@ export class ExitHandler {
     const stopping = s.stopping;
     // What the service left in its own group (php-fpm workers of a killed master) would hold
     // its socket and outlive it: it goes before any restart. The stop's drain handles the rest.
-    if (!stopping && !spec.oneshot && status.pid > 0) s.libc.kill(-status.pid, SIGKILL);
+    if (!stopping && !spec.oneshot && status.pid > 0) {
+      s.libc.kill(-status.pid, SIGKILL);
+      unit.pgid = null; // its group is gone: the number may name another one later
+    }
     const verdict = stopping || spec.oneshot || spec.main
       ? null
       : unit.decide(status.exitCode, performance.now());

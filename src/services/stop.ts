@@ -166,7 +166,10 @@ export class StopSequence {
       } else {
         // Its leader is gone already (a pre-stop asked it to stop, or a oneshot left something
         // behind): what is left of its group must go before what it depends on.
+        // A live process with the leader's pid is not ours (the leader was reaped, and Linux
+        // reuses no pid while it names a live group): the number names another group now.
         if (unit.pgid === null || s.libc.kill(-unit.pgid, 0) !== 0) return;
+        if (s.libc.kill(unit.pgid, 0) === 0) return;
         pgid = unit.pgid;
         const signal = unit.policy.stopSignal;
         unit.log.info(
