@@ -252,62 +252,46 @@ Deno.test("not as PID 1 (a child subreaper): the same start order and reverse st
   nothingLeft(result.stderr);
 });
 
-Deno.test("a service is stopped once its whole group is gone: its dependency waits for its workers", async () => {
-  // web's leader exits at once on SIGTERM; its worker (same group) takes 0.5 s to finish and
-  // removes `alive` when done. db, which web depends on, notes whether the worker was done.
-  await using dir = await servicesDir((d) => {
-    const alive = JSON.stringify(`${d}/alive`);
-    const worker = `touch ${alive}; trap 'sleep 0.5; rm -f ${alive}; exit 0' TERM; ` +
-      "echo web-up; while :; do sleep 0.05; done";
-    const db =
-      `trap 'if [ -e ${alive} ]; then echo db-stopped-early; else echo db-stopped-after; ` +
-      "fi; exit 0' TERM; echo db-up; while :; do sleep 0.05; done";
-    return `{
-      services: [
-        { name: "db", command: ${JSON.stringify(db)} },
-        { name: "web", command: ${
-      JSON.stringify(`sh -c ${JSON.stringify(worker)} & wait`)
-    }, dependsOn: ["db"] },
-      ],
-    }`;
-  });
-  await using denit = startServices(dir.file);
-  await denit.stdout.waitForLine("web-up");
-  await denit.signal("SIGTERM");
-  const result = await denit.exit();
-  equal(result.code, 0, result.stderr);
-  ok(result.stdout.includes("db-stopped-after"), result.stdout);
-  nothingLeft(result.stderr);
-});
+/**
+ * Scripts in `dir`: a web worker that creates `alive`, and on SIGTERM takes 0.5 s to finish and
+ * removes it; a db that on SIGTERM prints whether the worker was done (db-stopped-after) or not.
+ */
+function workerAndDb(dir: string): { worker: string; db: string } {
+  const alive = JSON.stringify(`${dir}/alive`);
+  return {
+    worker: `touch ${alive}; trap 'sleep 0.5; rm -f ${alive}; exit 0' TERM; ` +
+      "echo web-up; while :; do sleep 0.05; done",
+    db: `trap 'if [ -e ${alive} ]; then echo db-stopped-early; else echo db-stopped-after; ` +
+      "fi; exit 0' TERM; echo db-up; while :; do sleep 0.05; done",
+  };
+}
 
-Deno.test("a service whose leader a pre-stop already ended still waits for its workers", async () => {
-  // The pre-stop asks web's whole group to stop; its leader exits at once, its worker takes
-  // 0.5 s. When web's turn comes its leader is gone, but db must still wait for the worker.
-  await using dir = await servicesDir((d) => {
-    const alive = JSON.stringify(`${d}/alive`);
-    const worker = `touch ${alive}; trap 'sleep 0.5; rm -f ${alive}; exit 0' TERM; ` +
-      "echo web-up; while :; do sleep 0.05; done";
-    const db =
-      `trap 'if [ -e ${alive} ]; then echo db-stopped-early; else echo db-stopped-after; ` +
-      "fi; exit 0' TERM; echo db-up; while :; do sleep 0.05; done";
-    const web = `echo $$ > ${JSON.stringify(`${d}/pgid`)}; sh -c ${JSON.stringify(worker)} & wait`;
-    return `{
-      services: [
-        { name: "db", command: ${JSON.stringify(db)} },
-        { name: "web", command: ${JSON.stringify(web)}, dependsOn: ["db"] },
-      ],
-    }`;
-  });
-  await using denit = startServices(dir.file, [
-    "--pre-stop",
-    `kill -TERM -$(cat ${dir.path}/pgid); sleep 0.2`,
-  ]);
-  await denit.stdout.waitForLine("web-up");
-  await denit.signal("SIGTERM");
-  const result = await denit.exit();
-  equal(result.code, 0, result.stderr);
-  ok(result.stdout.includes("db-stopped-after"), result.stdout);
-  nothingLeft(result.stderr);
+Deno.test("a service is stopped once its whole group is gone: its dependency waits for its workers", async () => {
+  // web's leader exits at once on SIGTERM; its worker (same group) takes 0.5 s to finish. Either
+  // at web's turn, or before it: a pre-stop asks web's whole group to stop, and when web's turn
+  // comes its leader is gone. Both ways db must wait for the worker.
+  for (const preStop of [false, true]) {
+    await using dir = await servicesDir((d) => {
+      const { worker, db } = workerAndDb(d);
+      const web = `echo $$ > ${JSON.stringify(`${d}/pgid`)}; sh -c ${
+        JSON.stringify(worker)
+      } & wait`;
+      return `{
+        services: [
+          { name: "db", command: ${JSON.stringify(db)} },
+          { name: "web", command: ${JSON.stringify(web)}, dependsOn: ["db"] },
+        ],
+      }`;
+    });
+    const extra = preStop ? ["--pre-stop", `kill -TERM -$(cat ${dir.path}/pgid); sleep 0.2`] : [];
+    await using denit = startServices(dir.file, extra);
+    await denit.stdout.waitForLine("web-up");
+    await denit.signal("SIGTERM");
+    const result = await denit.exit();
+    equal(result.code, 0, result.stderr);
+    ok(result.stdout.includes("db-stopped-after"), `pre-stop ${preStop}: ${result.stdout}`);
+    nothingLeft(result.stderr);
+  }
 });
 
 Deno.test("what a oneshot left in its group gets its stop signal at the oneshot's turn", async () => {
