@@ -2,8 +2,9 @@
  * `deno task soak [--short] [--json FILE]`: one denit process, as PID 1,
  * forwards 1,000,000 real-time signals (they queue: none may be lost) and
  * reaps 100,000 orphans; then checks that its RSS grew by at most 2 MiB after
- * warm-up, its open fd count is unchanged, no zombie is left, every signal
- * reached the child and the child's exit status came through. `--short` does
+ * warm-up (3 MiB in the short run), its open fd count is unchanged, no zombie
+ * is left, every signal reached the child and the child's exit status came
+ * through. `--short` does
  * 50,000 signals and 5,000 orphans (it is part of the test suite).
  *
  * Exits 0 when every property holds, 1 otherwise, and prints the figures.
@@ -21,7 +22,13 @@ const { values } = parseArgs({
 });
 const signals = values.short ? 50_000 : 1_000_000;
 const orphans = values.short ? 5_000 : 100_000;
-const RSS_GROWTH_LIMIT_KIB = 2048;
+/**
+ * RSS growth allowed after warm-up. The short run's warm-up (10,000 signals, no orphans yet)
+ * ends before the reaping path and V8's optimized code have settled: it grew 1.5–2.3 MiB
+ * whatever the build (5 runs of 73701f7 and of 91c20e3), against 0.4 MiB over the whole full
+ * run, so its limit is higher. A per-signal leak still shows in the full run.
+ */
+const RSS_GROWTH_LIMIT_KIB = values.short ? 3072 : 2048;
 
 const build = await Deno.makeTempDir({ prefix: "denit-soak-" });
 await Deno.chmod(build, 0o755); // the child runs as uid 65534
