@@ -40,6 +40,21 @@ Deno.test("a plugin file with a syntax error ends denit with 125 and no child ru
   await refused(path, /Cannot load plugin ".*syntax_error\.ts"/);
 });
 
+Deno.test("a plugin that never finishes loading, or whose factory never answers, ends denit with 125", async () => {
+  // Without a deadline Deno's event loop emptied: denit exited 0, silently, and no child ran.
+  await using dir = await tempDir("denit-plugin-load-");
+  const cases: Array<[string, string]> = [
+    ["never_made.ts", "export default () => new Promise(() => {});\n"],
+    ["never_loaded.ts", 'await new Promise(() => {});\nexport default { name: "late" };\n'],
+  ];
+  for (const [name, text] of cases) {
+    const path = `${dir.path}/${name}`;
+    await Deno.writeTextFile(path, text);
+    await Deno.chmod(path, 0o644);
+    await refused(path, new RegExp(`${name.replace(".", "\\.")}.*did not load within 10000 ms`));
+  }
+});
+
 Deno.test("a plugin module without a default or `plugin` export is refused with 125", async () => {
   await refused(
     `${FIXTURES}/no_export.ts`,

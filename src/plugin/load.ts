@@ -10,6 +10,31 @@ import type { Config } from "../cli.ts";
 import { DenitError, describeError } from "../errors.ts";
 import type { PluginHost } from "./host.ts";
 import { runningAsRoot, unsafeModuleGraph } from "../trust.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "./define.ts";
+
+/** How long a plugin or services module may take to load, and a factory to make its plugin. */
+const LOAD_TIMEOUT_MS = DEFAULT_HOOK_TIMEOUT_MS;
+
+/**
+ * `work`, or a {@link DenitError} once {@link LOAD_TIMEOUT_MS} has passed. Nothing else keeps
+ * Deno's event loop alive this early (the signal read starts with the child): a module whose
+ * top-level await or factory never settles would let Deno end denit with 0 and no child. So
+ * this is a real `setTimeout`, whose first use costs 8–10 ms, paid only with plugins.
+ */
+async function inLoadTime<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DenitError(`${what}: it did not load within ${LOAD_TIMEOUT_MS} ms`)),
+      LOAD_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function isAbsolute(path: string): boolean {
   return path.startsWith("/");
@@ -73,8 +98,9 @@ export async function importTrustedModule(
   }
   try {
     const url = new URL("file://" + real.split("/").map(encodeURIComponent).join("/"));
-    return await import(url.href);
+    return await inLoadTime(`Cannot load ${kind} ${shown}`, import(url.href));
   } catch (error) {
+    if (error instanceof DenitError) throw error;
     throw new DenitError(`Cannot load ${kind} ${shown}: ${describeError(error)}`);
   }
 }
@@ -126,10 +152,18 @@ export async function registerPlugins(
     const cwd = config.plugins.length === 0 ? "/" : Deno.cwd(); // may not be UTF-8: ask if needed
     for (const { path, options } of config.plugins) {
       const exported = await loadPluginFile(path, cwd);
+      const what = `Cannot use plugin ${JSON.stringify(path)}`;
+      let made: unknown;
       try {
-        host.register(await instantiate(exported, options));
+        made = await inLoadTime(what, instantiate(exported, options));
       } catch (error) {
-        throw new DenitError(`Cannot use plugin ${JSON.stringify(path)}: ${describeError(error)}`);
+        if (error instanceof DenitError) throw error; // it did not load in time
+        throw new DenitError(`${what}: ${describeError(error)}`);
+      }
+      try {
+        host.register(made);
+      } catch (error) {
+        throw new DenitError(`${what}: ${describeError(error)}`);
       }
     }
   } catch (error) {
