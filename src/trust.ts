@@ -221,13 +221,21 @@ export function checkDenoDir(): void {
  * `import`/`export … from` and `import()` with a literal specifier that is
  * relative (`./`, `../`), absolute (`/`) or a `file:` URL. Bare, `npm:`,
  * `jsr:` and `https:` specifiers come from DENO_DIR, checked on its own.
+ * Since an import clause can hold comments, names in quotes or non-ASCII
+ * names, every string literal that names a module file (a local specifier
+ * ending in a module's extension) counts too: a false match costs one stat,
+ * and refuses only when an unsafe file really is at that path.
  */
 function localImports(file: string, text: string): string[] {
   const found: string[] = [];
-  const pattern =
+  const statement =
     /(?:\bimport\s*(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s*)?|\bexport\s*(?:type\s+)?[\w*{}\s,$]*\s+from\s*|\bimport\s*\(\s*)["']([^"'\n]+)["']/g;
-  for (const match of text.matchAll(pattern)) {
-    const specifier = match[1]!;
+  const literal = /(["'`])((?:\.{0,2}\/|file:)[^"'`\n$]*\.(?:[cm]?[jt]sx?|json|wasm))\1/g;
+  const specifiers = [
+    ...Array.from(text.matchAll(statement), (match) => match[1]!),
+    ...Array.from(text.matchAll(literal), (match) => match[2]!),
+  ];
+  for (const specifier of specifiers) {
     let url: URL;
     try {
       if (specifier.startsWith("file:")) url = new URL(specifier);
@@ -274,6 +282,9 @@ export function unsafeModuleGraph(entry: string): string | null {
       continue;
     }
     queue.push(...localImports(real, text));
+    // Deno resolves an imported module's own imports against the path it imported it by (the
+    // entry it imports by its real path): through a linked file they are other files.
+    if (path !== entry && path !== real) queue.push(...localImports(path, text));
   }
   return null;
 }

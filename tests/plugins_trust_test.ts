@@ -83,6 +83,8 @@ for (const { pid1, label } of MODES) {
       sibling: `import "./lib.ts";`,
       absolute: `import ${JSON.stringify(evil)};`,
       dynamic: `await import("./lib.ts");`,
+      commented: `import * as /* the helper */ lib from "./lib.ts";\nvoid lib;`,
+      template: "await import(`./lib.ts`);",
     };
     for (const [name, line] of Object.entries(imports)) {
       const plugin = `${dir.path}/safe/${name}.ts`;
@@ -94,6 +96,18 @@ for (const { pid1, label } of MODES) {
       await Deno.stat(marker).catch(() => ran = false);
       equal(ran, false, `${name}: the module ran`);
     }
+    // Through a linked module: Deno resolves its `./c.ts` beside the link, not beside its target.
+    await Deno.mkdir(`${dir.path}/safe/linked`);
+    await Deno.mkdir(`${dir.path}/target`);
+    await Deno.writeTextFile(`${dir.path}/target/b.ts`, `import "./c.ts";\n`);
+    await Deno.writeTextFile(`${dir.path}/target/c.ts`, `export {};\n`);
+    await Deno.symlink(`${dir.path}/target/b.ts`, `${dir.path}/safe/linked/b.ts`);
+    await Deno.symlink(evil, `${dir.path}/safe/linked/c.ts`);
+    const chained = `${dir.path}/safe/chained.ts`;
+    await Deno.writeTextFile(chained, `import "./linked/b.ts";\n${LOADED_PLUGIN}`);
+    const result = await runDenit(["--plugin", chained, "true"], { pid1 });
+    equal(result.code, 125, `chained: ${result.stderr}`);
+    match(result.stderr, /Refusing plugin .*it imports .*linked\/c\.ts: .*evil\.ts is writable/);
   });
 
   Deno.test(`DENIT_LIBC owned by another user is refused before it is loaded, ${label}`, async () => {
