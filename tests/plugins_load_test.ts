@@ -14,10 +14,10 @@ const FIXTURES = `${ROOT}/tests/fixtures/plugins`;
 const SAFE = `export default { name: "safe" };\n`;
 
 /** Runs denit with `--plugin path`; the child would create a marker file. */
-async function refused(path: string, pattern: RegExp): Promise<void> {
+async function refused(path: string, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
   const marker = `/tmp/denit-plugin-load-ran-${crypto.randomUUID()}`;
   try {
-    const result = await runDenit(["--plugin", path, "touch", marker]);
+    const result = await runDenit(["--plugin", path, "touch", marker], { timeoutMs });
     equal(result.code, 125, result.stderr);
     const lines = result.stderr.trim().split("\n");
     equal(lines.length, 1, result.stderr);
@@ -47,12 +47,14 @@ Deno.test("a plugin that never finishes loading, or whose factory never answers,
     ["never_made.ts", "export default () => new Promise(() => {});\n"],
     ["never_loaded.ts", 'await new Promise(() => {});\nexport default { name: "late" };\n'],
   ];
-  for (const [name, text] of cases) {
+  // Both at once: each waits out the 30 s load deadline.
+  await Promise.all(cases.map(async ([name, text]) => {
     const path = `${dir.path}/${name}`;
     await Deno.writeTextFile(path, text);
     await Deno.chmod(path, 0o644);
-    await refused(path, new RegExp(`${name.replace(".", "\\.")}.*did not load within 10000 ms`));
-  }
+    const pattern = new RegExp(`${name.replace(".", "\\.")}.*did not load within 30000 ms`);
+    await refused(path, pattern, 60_000);
+  }));
 });
 
 Deno.test("a plugin module without a default or `plugin` export is refused with 125", async () => {

@@ -10,10 +10,12 @@ import type { Config } from "../cli.ts";
 import { DenitError, describeError } from "../errors.ts";
 import type { PluginHost } from "./host.ts";
 import { runningAsRoot, unsafeModuleGraph } from "../trust.ts";
-import { DEFAULT_HOOK_TIMEOUT_MS } from "./define.ts";
 
-/** How long a plugin or services module may take to load, and a factory to make its plugin. */
-const LOAD_TIMEOUT_MS = DEFAULT_HOOK_TIMEOUT_MS;
+/**
+ * How long a plugin or services module may take to load, and a factory to make its plugin:
+ * generous, since a first run may fetch a plugin's `npm:` or `https:` imports.
+ */
+const LOAD_TIMEOUT_MS = 30_000;
 
 /**
  * `work`, or a {@link DenitError} once {@link LOAD_TIMEOUT_MS} has passed. Nothing else keeps
