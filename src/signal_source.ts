@@ -129,23 +129,23 @@ export function openSignalFdSource(libc: Libc): SignalSource {
   return { mode: "signalfd", next: () => libc.readSignalFd(fd) };
 }
 
-/** Signals a real fault raises: Deno handles some itself, and none can be listened to. */
-const FAULT_SIGNALS: readonly SignalName[] = [
-  "SIGILL",
-  "SIGFPE",
-  "SIGSEGV",
-  "SIGTRAP",
-  "SIGABRT",
-  "SIGBUS",
-  "SIGSYS",
-];
-
 /**
  * Signals Deno lets us listen to, minus SIGUSR1 (Deno 2.9.2+ opens a debugger on
  * it whatever we do) and the fault and unblockable signals.
  */
 const LISTENABLE: readonly SignalName[] = STANDARD_SIGNALS.filter((name) =>
-  !["SIGUSR1", "SIGKILL", "SIGSTOP", ...FAULT_SIGNALS].includes(name)
+  ![
+    "SIGUSR1",
+    "SIGKILL",
+    "SIGSTOP",
+    "SIGILL",
+    "SIGFPE",
+    "SIGSEGV",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGSYS",
+  ].includes(name)
 );
 
 /**

@@ -155,16 +155,10 @@ export async function registerPlugins(
     for (const { path, options } of config.plugins) {
       const exported = await loadPluginFile(path, cwd);
       const what = `Cannot use plugin ${JSON.stringify(path)}`;
-      let made: unknown;
       try {
-        made = await inLoadTime(what, instantiate(exported, options));
+        host.register(await inLoadTime(what, instantiate(exported, options)));
       } catch (error) {
         if (error instanceof DenitError) throw error; // it did not load in time
-        throw new DenitError(`${what}: ${describeError(error)}`);
-      }
-      try {
-        host.register(made);
-      } catch (error) {
         throw new DenitError(`${what}: ${describeError(error)}`);
       }
     }
